@@ -1,0 +1,161 @@
+//! What can go wrong with one gateway call, and what the caller should do about it.
+//!
+//! The class decides the worker's move (architecture decision 6): `Transient` and `Throttled` retry
+//! with backoff, `Permanent` parks the item with the platform's words, `Credentials` pauses the whole
+//! tenant, because every other call of that tenant would fail the same way.
+
+use std::time::Duration;
+
+use super::response::ResponseError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorClass {
+    Transient,
+    Throttled,
+    Permanent,
+    Credentials,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AlipayError {
+    #[error("{method}: transport error: {detail}")]
+    Transport { method: String, detail: String },
+    #[error("{method}: no answer within {timeout:?}")]
+    Timeout { method: String, timeout: Duration },
+    #[error("{method}: HTTP status {status}")]
+    HttpStatus { method: String, status: u16 },
+    #[error("{method}: platform answered {code} {sub_code}: {sub_msg} ({msg})")]
+    Platform {
+        method: String,
+        code: String,
+        msg: String,
+        sub_code: String,
+        sub_msg: String,
+    },
+    #[error("{method}: {source}")]
+    Response {
+        method: String,
+        source: ResponseError,
+    },
+    #[error("{method}: cannot read the response node: {detail}")]
+    Decode { method: String, detail: String },
+    #[error("{method}: cannot encode biz_content: {detail}")]
+    Encode { method: String, detail: String },
+}
+
+impl AlipayError {
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            AlipayError::Transport { .. }
+            | AlipayError::Timeout { .. }
+            | AlipayError::Decode { .. } => ErrorClass::Transient,
+            AlipayError::HttpStatus { status, .. } => match status {
+                429 => ErrorClass::Throttled,
+                s if *s >= 500 => ErrorClass::Transient,
+                _ => ErrorClass::Permanent,
+            },
+            AlipayError::Platform { code, sub_code, .. } => classify(code, sub_code),
+            // A body that is not JSON is a broken proxy or a hiccup; a body whose signature fails is
+            // either tampering or a wrong platform key configured: the tenant must stop until fixed.
+            AlipayError::Response { source, .. } => match source {
+                ResponseError::Malformed(_) | ResponseError::NoNode(_) => ErrorClass::Transient,
+                _ => ErrorClass::Credentials,
+            },
+            AlipayError::Encode { .. } => ErrorClass::Permanent,
+        }
+    }
+
+    pub fn method(&self) -> &str {
+        match self {
+            AlipayError::Transport { method, .. }
+            | AlipayError::Timeout { method, .. }
+            | AlipayError::HttpStatus { method, .. }
+            | AlipayError::Platform { method, .. }
+            | AlipayError::Response { method, .. }
+            | AlipayError::Decode { method, .. }
+            | AlipayError::Encode { method, .. } => method,
+        }
+    }
+
+    /// The platform's code and sub_code, when the platform answered.
+    pub fn codes(&self) -> Option<(&str, &str)> {
+        match self {
+            AlipayError::Platform { code, sub_code, .. } => Some((code, sub_code)),
+            _ => None,
+        }
+    }
+
+    /// A short, bounded label for metrics and logs.
+    pub fn outcome_label(&self) -> String {
+        match self {
+            AlipayError::Transport { .. } => "transport".into(),
+            AlipayError::Timeout { .. } => "timeout".into(),
+            AlipayError::HttpStatus { status, .. } => format!("http_{status}"),
+            AlipayError::Platform { code, .. } => format!("code_{code}"),
+            AlipayError::Response { source, .. } => match source {
+                ResponseError::BadSignature | ResponseError::Unsigned => "bad_signature".into(),
+                _ => "malformed".into(),
+            },
+            AlipayError::Decode { .. } => "decode".into(),
+            AlipayError::Encode { .. } => "encode".into(),
+        }
+    }
+}
+
+/// Public error codes (spec §1.8).
+pub fn classify(code: &str, sub_code: &str) -> ErrorClass {
+    match code {
+        "20000" => ErrorClass::Transient,
+        "40005" => ErrorClass::Throttled,
+        "20001" | "40006" => ErrorClass::Credentials,
+        "40002" => match sub_code {
+            "isv.invalid-signature"
+            | "isv.invalid-app-id"
+            | "isv.missing-signature-config"
+            | "isv.invalid-signature-type"
+            | "isv.not-support-app-auth"
+            | "isv.forbidden-api"
+            | "app-cert-expired" => ErrorClass::Credentials,
+            // The clock was off: fixing it (or the next second) makes the same call pass.
+            "isv.invalid-timestamp" | "isv.invalid-encrypt" => ErrorClass::Transient,
+            _ => ErrorClass::Permanent,
+        },
+        _ => ErrorClass::Permanent,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_codes_map_to_the_documented_retry_advice() {
+        assert_eq!(classify("20000", "isp.unknow-error"), ErrorClass::Transient);
+        assert_eq!(
+            classify("40005", "isv.method-call-limited"),
+            ErrorClass::Throttled
+        );
+        assert_eq!(
+            classify("40001", "isv.missing-method"),
+            ErrorClass::Permanent
+        );
+        assert_eq!(
+            classify("40002", "isv.invalid-parameter"),
+            ErrorClass::Permanent
+        );
+        assert_eq!(classify("40004", "anything"), ErrorClass::Permanent);
+        assert_eq!(
+            classify("20001", "aop.invalid-app-auth-token"),
+            ErrorClass::Credentials
+        );
+        assert_eq!(
+            classify("40006", "isv.insufficient-isv-permissions"),
+            ErrorClass::Credentials
+        );
+        assert_eq!(
+            classify("40002", "isv.invalid-signature"),
+            ErrorClass::Credentials
+        );
+    }
+}

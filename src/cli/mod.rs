@@ -1,0 +1,94 @@
+//! The command line: one file per subcommand. `main` parses, calls [`run`], and sets the exit code.
+
+mod call;
+mod demo;
+mod keygen;
+mod sandbox;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rentsync",
+    version,
+    about = "Publish rental listings to the Alipay rental platform"
+)]
+pub struct Cli {
+    /// More log output (-v info, -vv debug).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign and send one OpenAPI call, verify the answer, print its response node as JSON.
+    Call(call::CallArgs),
+    /// Run the local sandbox gateway.
+    Sandbox(sandbox::SandboxArgs),
+    /// Make throwaway key pairs (app and platform) for the demo and tests.
+    Keygen(keygen::KeygenArgs),
+    /// Start a sandbox and take a scripted tour of the renthouse API against it.
+    Demo(demo::DemoArgs),
+}
+
+/// Where a subcommand finds its tenant: a config file, or flags for a one-off call.
+#[derive(Debug, clap::Args)]
+pub struct TenantArgs {
+    /// Config file with [[tenant]] entries.
+    #[arg(long, env = "RENTSYNC_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Which tenant of the config (needed when it has several).
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Gateway URL, e.g. https://openapi.alipay.com/gateway.do.
+    #[arg(long)]
+    pub gateway: Option<String>,
+    #[arg(long)]
+    pub app_id: Option<String>,
+    /// App private key file: PKCS#1 or PKCS#8, PEM or bare base64.
+    #[arg(long)]
+    pub private_key: Option<PathBuf>,
+    /// Platform (Alipay) public key file: X.509 SubjectPublicKeyInfo, PEM or bare base64.
+    #[arg(long)]
+    pub platform_public_key: Option<PathBuf>,
+    /// File holding an app_auth_token, when an ISV calls for an operator.
+    #[arg(long)]
+    pub app_auth_token_file: Option<PathBuf>,
+    /// RSA2 (SHA256withRSA, default) or RSA (SHA1withRSA).
+    #[arg(long, default_value = "RSA2")]
+    pub sign_type: crate::alipay::SignType,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Call(args) => call::run(args).await,
+        Command::Sandbox(args) => sandbox::run(args).await,
+        Command::Keygen(args) => keygen::run(args),
+        Command::Demo(args) => demo::run(args).await,
+    }
+}
+
+/// JSON logs when stderr is not a terminal (systemd, CI), readable lines when it is.
+pub fn init_logging(verbose: u8) {
+    use std::io::IsTerminal;
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RENTSYNC_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::io::stderr().is_terminal() {
+        builder.init();
+    } else {
+        builder.json().init();
+    }
+}

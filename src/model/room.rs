@@ -1,0 +1,140 @@
+//! Rooms as the operator knows them. Money is kept in fen (分) as an integer, so no float ever
+//! rounds a rent; the platform's yuan strings are made at the wire boundary.
+
+use chrono::NaiveDate;
+
+use super::CommunityRef;
+
+/// 上架 / 下架: whether the listing shows on the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum RoomState {
+    OnShelf,
+    OffShelf,
+}
+
+/// 未租 / 已租.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum RentStatus {
+    Vacant,
+    Rented,
+}
+
+/// 分散式 / 集中式: which namespace a room code lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum FlatsTag {
+    Dispersion,
+    Concentration,
+}
+
+/// 整租 / 合租.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum RentType {
+    Whole,
+    Shared,
+}
+
+/// An amount in fen (分): 250050 is ¥2500.50.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(pub i64);
+
+impl Money {
+    pub fn yuan(self) -> String {
+        format!("{}.{:02}", self.0 / 100, (self.0 % 100).abs())
+    }
+}
+
+/// 户型: bedrooms, living rooms, bathrooms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    pub bedrooms: u8,
+    pub parlors: u8,
+    pub toilets: u8,
+}
+
+/// The bedroom of a 合租 listing: a letter A–Z and its orientation (朝向 code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedBedroom {
+    pub name: char,
+    pub face: u8,
+}
+
+/// 分散式: a whole flat (整租) or one bedroom of a shared flat (合租).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DispersionRoom {
+    pub room_code: String,
+    pub community: CommunityRef,
+    pub shared: Option<SharedBedroom>,
+    pub layout: Layout,
+    /// m² × 100, like money, so areas compare exactly.
+    pub room_area_centi: Option<i64>,
+    pub flat_area_centi: Option<i64>,
+    pub floor: Option<u8>,
+    pub total_floors: Option<u8>,
+    pub rent: Money,
+    pub deposit: Option<Money>,
+    pub checkin: NaiveDate,
+    pub images: Vec<String>,
+    pub intro: Option<String>,
+    pub room_configs: Vec<String>,
+    pub owners_name: Option<String>,
+    pub owners_tel: Option<String>,
+    pub state: RoomState,
+    pub rent_status: RentStatus,
+}
+
+/// 集中式: one room type of an apartment building, and its rooms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConcentrationRoom {
+    pub room_code: String,
+    pub community: CommunityRef,
+    pub nickname: String,
+    pub layout: Layout,
+    pub room_area_centi: Option<i64>,
+    pub rent: Money,
+    pub max_rent: Money,
+    pub deposit: Option<Money>,
+    pub checkin: NaiveDate,
+    pub images: Vec<String>,
+    pub intro: Option<String>,
+    pub room_configs: Vec<String>,
+    pub owners_tel: Option<String>,
+    /// Door numbers of the rooms of this type.
+    pub room_numbers: Vec<String>,
+    pub can_rent: u32,
+    pub state: RoomState,
+    pub rent_status: RentStatus,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Room {
+    Dispersion(DispersionRoom),
+    Concentration(ConcentrationRoom),
+}
+
+impl Room {
+    pub fn code(&self) -> &str {
+        match self {
+            Room::Dispersion(r) => &r.room_code,
+            Room::Concentration(r) => &r.room_code,
+        }
+    }
+
+    pub fn flats_tag(&self) -> FlatsTag {
+        match self {
+            Room::Dispersion(_) => FlatsTag::Dispersion,
+            Room::Concentration(_) => FlatsTag::Concentration,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Money;
+
+    #[test]
+    fn money_prints_yuan_with_two_decimals() {
+        assert_eq!(Money(250050).yuan(), "2500.50");
+        assert_eq!(Money(10000).yuan(), "100.00");
+        assert_eq!(Money(5).yuan(), "0.05");
+    }
+}

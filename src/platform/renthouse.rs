@@ -1,0 +1,239 @@
+//! The `alipay.eco.renthouse.*` family: canonical rooms become the seed guide's wire models.
+//! The payload builders are public so the planner can check (and hash) exactly what would be sent.
+
+use async_trait::async_trait;
+use base64::Engine;
+
+use super::Platform;
+use crate::alipay::renthouse::{
+    CommunityInfoSync, ConcentrationRoomInfo, ConcentrationRoomSync, DispersionRoomSync,
+    ImageUpload, RoomStateSync,
+};
+use crate::alipay::{AlipayClient, AlipayError};
+use crate::model::{
+    Community, CommunityRef, Division, FlatsTag, Place, RentStatus, RentType, Room, RoomState,
+};
+
+pub struct RenthousePlatform {
+    client: AlipayClient,
+}
+
+impl RenthousePlatform {
+    pub fn new(client: AlipayClient) -> Self {
+        Self { client }
+    }
+}
+
+#[async_trait]
+impl Platform for RenthousePlatform {
+    fn family(&self) -> &'static str {
+        "renthouse"
+    }
+
+    async fn sync_community(&self, community: &Community) -> Result<CommunityRef, AlipayError> {
+        let answer = self.client.call(&community_request(community)).await?;
+        match answer.comm_req_id {
+            Some(id) if !id.is_empty() => Ok(CommunityRef::RequestId(id)),
+            _ => Err(AlipayError::Decode {
+                method: "alipay.eco.renthouse.community.info.sync".into(),
+                detail: "success without comm_req_id".into(),
+            }),
+        }
+    }
+
+    async fn upload_photo(&self, bytes: &[u8]) -> Result<String, AlipayError> {
+        let req = ImageUpload {
+            file_base: base64::engine::general_purpose::STANDARD.encode(bytes),
+            file_type: "1".into(),
+            is_public: Some(true),
+        };
+        let answer = self.client.call(&req).await?;
+        answer
+            .url
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| AlipayError::Decode {
+                method: "alipay.eco.renthouse.common.image.upload".into(),
+                detail: "success without url".into(),
+            })
+    }
+
+    /// `room.*.sync` is an upsert by room code, so `adding` changes nothing here.
+    async fn upsert_room(&self, room: &Room, _adding: bool) -> Result<(), AlipayError> {
+        match room_payload(room) {
+            RoomPayload::Dispersion(p) => self.client.call(&p).await.map(drop),
+            RoomPayload::Concentration(p) => self.client.call(&p).await.map(drop),
+        }
+    }
+
+    async fn set_room_state(
+        &self,
+        room_code: &str,
+        flats_tag: FlatsTag,
+        state: RoomState,
+        rent_status: RentStatus,
+    ) -> Result<(), AlipayError> {
+        let req = state_request(room_code, flats_tag, state, rent_status);
+        self.client.call(&req).await.map(drop)
+    }
+}
+
+pub fn community_request(c: &Community) -> CommunityInfoSync {
+    let mut req = CommunityInfoSync {
+        community_name: Some(c.name.clone()),
+        ..Default::default()
+    };
+    match &c.city {
+        Division::Code(code) => req.city_code = Some(code.clone()),
+        Division::Name(name) => req.city_name = Some(name.clone()),
+    }
+    match &c.district {
+        Division::Code(code) => req.district_code = Some(code.clone()),
+        Division::Name(name) => req.district_name = Some(name.clone()),
+    }
+    match &c.place {
+        Place::Address(a) => req.address = Some(a.clone()),
+        Place::Coordinates { lng, lat } => {
+            req.community_locations = Some(format!("{lng:.6}|{lat:.6}"));
+            req.coordsys = Some("1".into());
+        }
+        Place::Poi(p) => req.poi = Some(p.clone()),
+    }
+    req
+}
+
+/// What a room sync sends.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum RoomPayload {
+    Dispersion(DispersionRoomSync),
+    Concentration(ConcentrationRoomSync),
+}
+
+impl RoomPayload {
+    pub fn method(&self) -> &'static str {
+        use crate::alipay::ApiRequest;
+        match self {
+            RoomPayload::Dispersion(_) => DispersionRoomSync::METHOD,
+            RoomPayload::Concentration(_) => ConcentrationRoomSync::METHOD,
+        }
+    }
+}
+
+fn community_fields(c: &CommunityRef) -> (Option<String>, Option<String>) {
+    match c {
+        CommunityRef::Code(code) => (Some(code.clone()), None),
+        CommunityRef::RequestId(id) => (None, Some(id.clone())),
+    }
+}
+
+fn state_codes(state: RoomState, rent: RentStatus) -> (i64, i64) {
+    let room_status = match state {
+        RoomState::OnShelf => 1,
+        RoomState::OffShelf => 0,
+    };
+    let rent_status = match rent {
+        RentStatus::Vacant => 1,
+        RentStatus::Rented => 2,
+    };
+    (room_status, rent_status)
+}
+
+fn area(centi: Option<i64>) -> Option<String> {
+    centi.map(|c| crate::model::Money(c).yuan())
+}
+
+/// The full room, always: on modify the platform keeps omitted fields, so sending everything
+/// makes every call an idempotent upsert.
+pub fn room_payload(room: &Room) -> RoomPayload {
+    match room {
+        Room::Dispersion(r) => {
+            let (community_code, comm_req_id) = community_fields(&r.community);
+            let (room_status, rent_status) = state_codes(r.state, r.rent_status);
+            let rent_type = match r.shared {
+                Some(_) => RentType::Shared,
+                None => RentType::Whole,
+            };
+            RoomPayload::Dispersion(DispersionRoomSync {
+                room_code: r.room_code.clone(),
+                community_code,
+                comm_req_id,
+                rent_type: Some(if rent_type == RentType::Whole { 1 } else { 2 }),
+                room_status: Some(room_status),
+                rent_status: Some(rent_status),
+                bedroom_count: Some(r.layout.bedrooms.into()),
+                parlor_count: Some(r.layout.parlors.into()),
+                toilet_count: Some(r.layout.toilets.into()),
+                room_area: area(r.room_area_centi),
+                flat_area: area(r.flat_area_centi),
+                floor_count: r.floor.map(Into::into),
+                total_floor_count: r.total_floors.map(|t| t.to_string()),
+                room_name: r.shared.as_ref().map(|s| s.name.to_string()),
+                room_face: r.shared.as_ref().map(|s| s.face.into()),
+                room_amount: Some(r.rent.yuan()),
+                foregift_amount: r.deposit.map(|d| d.yuan()),
+                checkin_time: Some(r.checkin.format("%Y-%m-%d").to_string()),
+                images: Some(r.images.clone()),
+                intro: r.intro.clone(),
+                room_configs: (!r.room_configs.is_empty()).then(|| r.room_configs.clone()),
+                owners_name: r.owners_name.clone(),
+                owners_tel: r.owners_tel.clone(),
+                ..Default::default()
+            })
+        }
+        Room::Concentration(r) => {
+            let (community_code, comm_req_id) = community_fields(&r.community);
+            let (room_status, rent_status) = state_codes(r.state, r.rent_status);
+            RoomPayload::Concentration(ConcentrationRoomSync {
+                room_code: r.room_code.clone(),
+                community_code,
+                comm_req_id,
+                rent_type: Some(1),
+                room_status: Some(room_status),
+                rent_status: Some(rent_status),
+                bedroom_count: Some(r.layout.bedrooms.into()),
+                parlor_count: Some(r.layout.parlors.into()),
+                toilet_count: Some(r.layout.toilets.into()),
+                room_area: area(r.room_area_centi),
+                room_amount: Some(r.rent.yuan()),
+                max_amount: Some(r.max_rent.yuan()),
+                foregift_amount: r.deposit.map(|d| d.yuan()),
+                nickname: Some(r.nickname.clone()),
+                checkin_time: Some(r.checkin.format("%Y-%m-%d").to_string()),
+                images: Some(r.images.clone()),
+                intro: r.intro.clone(),
+                room_configs: (!r.room_configs.is_empty()).then(|| r.room_configs.clone()),
+                owners_tel: r.owners_tel.clone(),
+                all_room_num: Some(r.room_numbers.len() as i64),
+                can_rent_num: Some(r.can_rent.into()),
+                room_info_list: Some(
+                    r.room_numbers
+                        .iter()
+                        .map(|n| ConcentrationRoomInfo {
+                            room_num: Some(n.clone()),
+                            ..Default::default()
+                        })
+                        .collect(),
+                ),
+                ..Default::default()
+            })
+        }
+    }
+}
+
+pub fn state_request(
+    room_code: &str,
+    flats_tag: FlatsTag,
+    state: RoomState,
+    rent: RentStatus,
+) -> RoomStateSync {
+    let (room_status, rent_status) = state_codes(state, rent);
+    RoomStateSync {
+        room_code: room_code.to_string(),
+        room_status,
+        rent_status: Some(rent_status),
+        flats_tag: match flats_tag {
+            FlatsTag::Dispersion => 1,
+            FlatsTag::Concentration => 2,
+        },
+    }
+}
