@@ -10,6 +10,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use keygen::{write_keys, KeySet};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "rentsync",

@@ -16,6 +16,7 @@ use super::answer::Answer;
 use super::faults::Fault;
 use super::{methods, SandboxState};
 use crate::alipay::client::china;
+use crate::alipay::keys::AppPrivateKey;
 use crate::alipay::sign::{sign_content, verify, SignType};
 use crate::plan::rules::{self, Context};
 
@@ -286,7 +287,15 @@ impl SandboxState {
             }
             Fault::Drop => return broken_body(),
             Fault::Malformed => "<html><body>gateway busy</body></html>".to_string(),
-            Fault::BadSignature => answer.body(&self.cfg.platform_private_key, Some(&self.forger)),
+            Fault::BadSignature => {
+                let forger = self.forger.get_or_init(|| {
+                    // Key generation fails only if the RNG does; the platform key is the last resort
+                    // and would make this fault a no-op, which the fault counters would show.
+                    AppPrivateKey::generate(2048)
+                        .unwrap_or_else(|_| self.cfg.platform_private_key.clone())
+                });
+                answer.body(&self.cfg.platform_private_key, Some(forger))
+            }
             _ => answer.body(&self.cfg.platform_private_key, None),
         };
         (

@@ -27,7 +27,7 @@ use serde_json::{json, Value};
 use crate::alipay::keys::{AppPrivateKey, PublicKey};
 use crate::secret::Secret;
 
-pub use faults::{Fault, FaultConfig};
+pub use faults::{Fault, FaultConfig, Faults};
 
 /// Largest request body the gateway reads; beyond it the answer is HTTP 413.
 const MAX_BODY_BYTES: usize = 24 << 20;
@@ -81,8 +81,9 @@ pub struct Inner {
     limits: limits::Limits,
     faults: faults::Faults,
     stats: stats::Stats,
-    /// Signs the "wrongly signed" fault answers: a valid RSA signature by the wrong key.
-    forger: AppPrivateKey,
+    /// Signs the "wrongly signed" fault answers: a valid RSA signature by the wrong key. Made on
+    /// first use, since a 2048-bit key takes a while and most sandboxes never forge.
+    forger: std::sync::OnceLock<AppPrivateKey>,
 }
 
 impl std::ops::Deref for SandboxState {
@@ -101,14 +102,13 @@ impl SandboxState {
         store
             .community_codes
             .extend(cfg.community_codes.iter().cloned());
-        let forger = AppPrivateKey::generate(2048)?;
         Ok(Self(Arc::new(Inner {
             limits: limits::Limits::new(&cfg.limits)?,
             faults: faults::Faults::new(cfg.faults.clone()),
             stats: stats::Stats::default(),
             store: Mutex::new(store),
             dirty: AtomicBool::new(false),
-            forger,
+            forger: std::sync::OnceLock::new(),
             cfg,
         })))
     }

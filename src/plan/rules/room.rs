@@ -28,7 +28,7 @@ fn shared(f: &mut Fields, ctx: &Context) {
     f.string("fee_remark", false, 400);
     if let Some(d) = f.date("checkin_time", true) {
         let days = (d - ctx.today).num_days();
-        if days < 1 || days > CHECKIN_MAX_DAYS {
+        if !(1..=CHECKIN_MAX_DAYS).contains(&days) {
             f.invalid(
                 "checkin_time",
                 format!("must be after today and at most {CHECKIN_MAX_DAYS} days ahead"),

@@ -42,21 +42,18 @@ fn every_break_is_reported_at_once_with_its_field() {
     biz["checkin_time"] = json!("2026-11-21");
     biz["rent_type"] = json!(2);
     let breaks = check("alipay.eco.renthouse.room.dispersion.sync", &biz, &ctx()).unwrap();
+    let mut got = fields(&breaks);
+    got.sort_unstable();
     assert_eq!(
-        fields(&breaks),
+        got,
         [
-            "room_amount",
             "bedroom_count",
             "checkin_time",
-            "room_name",
-            "room_face"
+            "room_amount",
+            "room_face",
+            "room_name"
         ]
-        .iter()
-        .copied()
-        .filter(|f| fields(&breaks).contains(f))
-        .collect::<Vec<_>>()
     );
-    assert_eq!(breaks.len(), 5, "{breaks:?}");
     let amount = breaks.iter().find(|v| v.field == "room_amount").unwrap();
     assert_eq!(amount.rule, "must be a JSON string");
 }
@@ -64,7 +61,7 @@ fn every_break_is_reported_at_once_with_its_field() {
 #[test]
 fn nested_breaks_name_their_path() {
     let mut biz = whole_flat();
-    biz["pay_type_list"] = json!([{ "pay_type": 3, "room_amount": "900" }]);
+    biz["pay_type_list"] = json!([{ "pay_type": 3, "room_amount": "90" }]);
     let breaks = check("alipay.eco.renthouse.room.dispersion.sync", &biz, &ctx()).unwrap();
     assert_eq!(
         fields(&breaks),
