@@ -9,13 +9,98 @@ use anyhow::Context as _;
 use serde::Deserialize;
 
 use crate::alipay::{AppPrivateKey, ClientConfig, PublicKey, SignType};
+use crate::worker::{FeedSettings, RateConfig, WorkerSettings};
 use crate::secret::Secret;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// rentsync's own tables: SQLite for one replica, PostgreSQL or MySQL for several.
+    #[serde(default = "default_state_database")]
+    pub state_database: String,
+    #[serde(default)]
+    pub source: SourceSettings,
+    #[serde(default)]
+    pub worker: WorkerConfig,
     #[serde(rename = "tenant", default)]
     pub tenants: Vec<TenantConfig>,
+}
+
+fn default_state_database() -> String {
+    "sqlite://rentsync-state.db".into()
+}
+
+/// How the change feed reads the source views.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SourceSettings {
+    pub poll_secs: f64,
+    pub overlap_secs: u64,
+    pub full_scan_secs: u64,
+    pub batch: i64,
+}
+
+impl Default for SourceSettings {
+    fn default() -> Self {
+        Self {
+            poll_secs: 2.0,
+            overlap_secs: 10,
+            full_scan_secs: 3600,
+            batch: 1000,
+        }
+    }
+}
+
+impl SourceSettings {
+    pub fn feed(&self) -> FeedSettings {
+        FeedSettings {
+            poll: Duration::from_secs_f64(self.poll_secs.max(0.05)),
+            overlap: Duration::from_secs(self.overlap_secs),
+            full_scan: Duration::from_secs(self.full_scan_secs.max(1)),
+            batch: self.batch.max(1),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkerConfig {
+    pub concurrency: usize,
+    pub lease_secs: u64,
+    pub max_backoff_secs: u64,
+    /// How long the call log keeps rows.
+    pub call_log_days: u64,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 16,
+            lease_secs: 120,
+            max_backoff_secs: 300,
+            call_log_days: 14,
+        }
+    }
+}
+
+impl WorkerConfig {
+    pub fn settings(&self) -> WorkerSettings {
+        WorkerSettings {
+            concurrency: self.concurrency.max(1),
+            lease: Duration::from_secs(self.lease_secs.max(5)),
+        }
+    }
+}
+
+/// Which platform API family serves a tenant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// `alipay.eco.renthouse.*`, the seed guide's methods.
+    #[default]
+    Renthouse,
+    /// `alipay.commerce.housing.*`, the successor family.
+    Housing,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -35,6 +120,21 @@ pub struct TenantConfig {
     pub connect_timeout_secs: u64,
     #[serde(default = "default_request_timeout")]
     pub request_timeout_secs: u64,
+    /// The operator's database with the contract views (`docs/SOURCE_CONTRACT.md`).
+    pub source_database: Option<String>,
+    #[serde(default)]
+    pub family: Family,
+    /// Per-method call rates this tenant may use on the platform.
+    #[serde(default)]
+    pub rates: RateConfig,
+    /// Relative photo paths in the views are relative to this directory.
+    pub photo_dir: Option<PathBuf>,
+    #[serde(default = "default_max_photo_bytes")]
+    pub max_photo_bytes: usize,
+}
+
+fn default_max_photo_bytes() -> usize {
+    crate::plan::rules::MAX_IMAGE_BYTES
 }
 
 fn default_connect_timeout() -> u64 {
@@ -49,15 +149,19 @@ impl Config {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config {}", path.display()))?;
-        let mut cfg: Config =
-            toml::from_str(&text).with_context(|| format!("config {}", path.display()))?;
-        // Relative key paths are relative to the config file, as an operator would expect.
-        let base = path.parent().unwrap_or(Path::new("."));
+        Self::parse(&text, path.parent().unwrap_or(Path::new(".")))
+            .with_context(|| format!("config {}", path.display()))
+    }
+
+    /// Parses TOML text; relative paths are taken relative to `base`.
+    pub fn parse(text: &str, base: &Path) -> anyhow::Result<Self> {
+        let mut cfg: Config = toml::from_str(text)?;
         for t in &mut cfg.tenants {
             for p in [
                 Some(&mut t.private_key_file),
                 Some(&mut t.platform_public_key_file),
                 t.app_auth_token_file.as_mut(),
+                t.photo_dir.as_mut(),
             ]
             .into_iter()
             .flatten()
@@ -74,6 +178,9 @@ impl Config {
     /// Every problem at once, one line each.
     fn validate(&self) -> anyhow::Result<()> {
         let mut problems = Vec::new();
+        if let Err(e) = crate::db::Dialect::of_url(&self.state_database) {
+            problems.push(format!("state_database: {e}"));
+        }
         if self.tenants.is_empty() {
             problems.push("no [[tenant]] is configured".to_string());
         }

@@ -8,8 +8,13 @@
 pub mod alipay;
 pub mod cli;
 pub mod config;
+pub mod db;
 pub mod model;
+pub mod outbox;
 pub mod plan;
 pub mod platform;
+pub mod report;
 pub mod sandbox;
 pub mod secret;
+pub mod source;
+pub mod worker;

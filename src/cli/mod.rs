@@ -1,9 +1,20 @@
 //! The command line: one file per subcommand. `main` parses, calls [`run`], and sets the exit code.
 
 mod call;
+mod check;
 mod demo;
+mod dry_run;
 mod keygen;
+mod resync;
+pub mod run;
+pub mod runtime;
 mod sandbox;
+mod status;
+
+pub use dry_run::dry_run;
+pub use resync::{resync, ResyncSummary};
+pub use run::Daemon;
+pub use runtime::Runtime;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +47,20 @@ pub enum Command {
     Keygen(keygen::KeygenArgs),
     /// Start a sandbox and take a scripted tour of the renthouse API against it.
     Demo(demo::DemoArgs),
+    /// The daemon: follow the source and keep the platform in step.
+    Run(run::RunArgs),
+    /// One-shot: plan everything, work the outbox dry, print a summary.
+    Resync(resync::ResyncArgs),
+    /// What a resync would do and what the platform would refuse, without calling anything.
+    DryRun(dry_run::DryRunArgs),
+    /// The outbox: items by status, the oldest waiting, recent failures.
+    Status(status::StatusArgs),
+    /// Requeue failed (and, with --invalid, invalid) items.
+    Retry(status::RetryArgs),
+    /// Apply the state database's migrations.
+    Migrate(status::MigrateArgs),
+    /// Check config, keys, databases, views and gateways.
+    Check(check::CheckArgs),
 }
 
 /// Where a subcommand finds its tenant: a config file, or flags for a one-off call.
@@ -72,6 +97,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Keygen(args) => keygen::run(args),
         Command::Demo(args) => demo::run(args).await,
+        Command::Run(args) => run::run(args).await,
+        Command::Resync(args) => resync::run(args).await,
+        Command::DryRun(args) => dry_run::run(args).await,
+        Command::Status(args) => status::status(args).await,
+        Command::Retry(args) => status::retry(args).await,
+        Command::Migrate(args) => status::migrate(args).await,
+        Command::Check(args) => check::run(args).await,
     }
 }
 

@@ -1,14 +1,14 @@
 //! A community (小区) or, for 集中式 listings, a building (大楼).
 
 /// A city or district: the national division code (国标码) when known, else its name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Division {
     Code(String),
     Name(String),
 }
 
 /// How the platform can place a community: an address, coordinates or a POI number.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Place {
     Address(String),
     /// Longitude and latitude in the AMap (高德) system.
@@ -19,7 +19,7 @@ pub enum Place {
     Poi(String),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Community {
     pub name: String,
     pub city: Division,

@@ -34,7 +34,7 @@ pub enum RentType {
 }
 
 /// An amount in fen (分): 250050 is ¥2500.50.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Money(pub i64);
 
 impl Money {
@@ -44,7 +44,7 @@ impl Money {
 }
 
 /// 户型: bedrooms, living rooms, bathrooms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Layout {
     pub bedrooms: u8,
     pub parlors: u8,
@@ -52,14 +52,14 @@ pub struct Layout {
 }
 
 /// The bedroom of a 合租 listing: a letter A–Z and its orientation (朝向 code).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SharedBedroom {
     pub name: char,
     pub face: u8,
 }
 
 /// 分散式: a whole flat (整租) or one bedroom of a shared flat (合租).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DispersionRoom {
     pub room_code: String,
     pub community: CommunityRef,
@@ -83,7 +83,7 @@ pub struct DispersionRoom {
 }
 
 /// 集中式: one room type of an apartment building, and its rooms.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConcentrationRoom {
     pub room_code: String,
     pub community: CommunityRef,
@@ -105,7 +105,8 @@ pub struct ConcentrationRoom {
     pub rent_status: RentStatus,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Room {
     Dispersion(DispersionRoom),
     Concentration(ConcentrationRoom),

@@ -1,4 +1,88 @@
-//! Planning: from a canonical listing to the payload the platform will accept. For now this holds
-//! the platform rules, which the sandbox shares, so both judge a payload the same way.
+//! Planning: from a listing read off the source to an outbox entry. Each listing is checked
+//! against the platform's rules (the same ones the sandbox enforces) before anything is queued;
+//! a break makes the item `invalid`, naming room, field and rule, and it is never sent.
 
+mod listing;
 pub mod rules;
+
+use chrono::NaiveDate;
+
+pub use listing::{hash_json, kind_label, state_label, Listing};
+
+use crate::model::CommunityRef;
+use crate::platform::{community_request, room_payload};
+use rules::{Context, Violation};
+
+/// A listing with its hashes and rule breaks.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub listing: Listing,
+    pub content_hash: String,
+    pub state: String,
+    pub breaks: Vec<Violation>,
+}
+
+impl Plan {
+    pub fn is_valid(&self) -> bool {
+        self.breaks.is_empty()
+    }
+
+    /// One line per break: `room 100001: room_amount: must be ...`.
+    pub fn error_text(&self) -> String {
+        self.breaks
+            .iter()
+            .map(|v| format!("room {}: {}", self.listing.room_code(), v.message()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// Checks one listing as the platform would, with stand-ins for what only the platform issues.
+pub fn plan(listing: Listing, today: NaiveDate) -> Plan {
+    plan_with(listing, Vec::new(), today)
+}
+
+/// As [`plan`], adding breaks found while reading the source row.
+pub fn plan_with(listing: Listing, source_breaks: Vec<Violation>, today: NaiveDate) -> Plan {
+    let community = match &listing.community_code {
+        Some(code) => CommunityRef::Code(code.clone()),
+        None => CommunityRef::RequestId("0".into()),
+    };
+    let images = (0..listing.photos.len())
+        .map(|i| format!("http://photo.invalid/{i}.jpg"))
+        .collect();
+    let room = listing.resolve(community, images, today);
+    let payload = room_payload(&room);
+    let ctx = Context {
+        today,
+        adding: true,
+        max_image_bytes: rules::MAX_IMAGE_BYTES,
+    };
+    let value = serde_json::to_value(&payload).unwrap_or_default();
+    let mut breaks = source_breaks;
+    breaks.extend(rules::check(payload.method(), &value, &ctx).unwrap_or_default());
+    if listing.community_code.is_none() {
+        // The community will be submitted first: its rules apply too.
+        let req = serde_json::to_value(community_request(&listing.community)).unwrap_or_default();
+        let method = "alipay.eco.renthouse.community.info.sync";
+        for mut b in rules::check(method, &req, &ctx).unwrap_or_default() {
+            b.field = format!("community.{}", b.field);
+            breaks.push(b);
+        }
+    }
+    if !listing.active {
+        // A room that leaves only goes off shelf: its content is never sent again.
+        breaks.clear();
+    }
+    for b in &mut breaks {
+        if b.field == "images" {
+            b.field = "photos".into();
+        }
+    }
+    Plan {
+        content_hash: listing.content_hash(),
+        state: listing.state(),
+        listing,
+        breaks,
+    }
+}

@@ -1,0 +1,135 @@
+//! `rentsync dry-run`: what a resync would do, without a platform call or a state change. Reads
+//! the source page by page (memory stays flat in the number of rooms) and the state database
+//! read-only.
+
+use std::collections::HashSet;
+use std::process::ExitCode;
+
+use super::runtime::ConfigArg;
+use crate::config::Config;
+use crate::outbox::Outbox;
+use crate::plan::{kind_label, plan_with};
+use crate::report::{DryRunReport, Format, TenantPlan};
+use crate::source::{Source, VIEWS};
+use crate::worker::community_key;
+
+#[derive(Debug, clap::Args)]
+pub struct DryRunArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Rows read per query.
+    #[arg(long, default_value_t = 5000)]
+    pub batch: i64,
+}
+
+pub async fn run(args: DryRunArgs) -> anyhow::Result<ExitCode> {
+    let cfg = Config::load(&args.config.config)?;
+    let report = dry_run(&cfg, args.batch).await?;
+    print!("{}", report.render(args.format));
+    Ok(if report.has_problems() {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub async fn dry_run(cfg: &Config, batch: i64) -> anyhow::Result<DryRunReport> {
+    let outbox = Outbox::open_existing(&cfg.state_database).await?;
+    let today = chrono::Utc::now()
+        .with_timezone(&crate::alipay::client::china())
+        .date_naive();
+    let mut report = DryRunReport::default();
+    for t in &cfg.tenants {
+        let Some(url) = &t.source_database else {
+            continue;
+        };
+        let source = Source::connect(url).await?;
+        let mut plan_out = TenantPlan::new(&t.name);
+        let mut communities = HashSet::new();
+        for view in VIEWS {
+            let kind = kind_label(view.kind);
+            let mut seen = HashSet::new();
+            let mut after = String::new();
+            loop {
+                let rows = source.page(view, &after, batch).await?;
+                let n = rows.len() as i64;
+                if let Some(last) = rows.last() {
+                    after = last.listing.room_code().to_string();
+                }
+                let plans: Vec<_> = rows
+                    .into_iter()
+                    .map(|r| plan_with(r.listing, r.breaks, today))
+                    .collect();
+                let keys: Vec<&str> = plans.iter().map(|p| p.listing.room_code()).collect();
+                let stored = match &outbox {
+                    Some(o) => o.lookup(&t.name, kind, &keys).await?,
+                    None => Default::default(),
+                };
+                for p in &plans {
+                    let code = p.listing.room_code();
+                    plan_out.rows += 1;
+                    seen.insert(code.to_string());
+                    if !p.is_valid() {
+                        plan_out.invalid += 1;
+                        for b in &p.breaks {
+                            plan_out.add_break(code, &b.field, &b.rule);
+                        }
+                        continue;
+                    }
+                    let sends_content = match stored.get(code) {
+                        None if !p.listing.active => {
+                            plan_out.unchanged += 1;
+                            false
+                        }
+                        None => {
+                            plan_out.create += 1;
+                            true
+                        }
+                        Some(s) if s.content_hash != p.content_hash && p.listing.active => {
+                            plan_out.update += 1;
+                            true
+                        }
+                        Some(s) if s.state != p.state => {
+                            plan_out.state_change += 1;
+                            false
+                        }
+                        Some(_) => {
+                            plan_out.unchanged += 1;
+                            false
+                        }
+                    };
+                    if sends_content {
+                        plan_out.photos_to_process += p.listing.photos.len() as u64;
+                        if p.listing.community_code.is_none() {
+                            let key = community_key(&p.listing);
+                            let cached = match &outbox {
+                                Some(o) => o.cache_get(&t.name, "community", &key).await?.is_some(),
+                                None => false,
+                            };
+                            if !cached {
+                                communities.insert(key);
+                            }
+                        }
+                    }
+                }
+                if n < batch {
+                    break;
+                }
+            }
+            if let Some(o) = &outbox {
+                plan_out.take_off += o
+                    .active_keys(&t.name, kind)
+                    .await?
+                    .iter()
+                    .filter(|(k, _)| !seen.contains(k))
+                    .count() as u64;
+            }
+        }
+        plan_out.communities_to_resolve = communities.len() as u64;
+        plan_out.finish();
+        report.tenants.push(plan_out);
+    }
+    Ok(report)
+}

@@ -1,0 +1,87 @@
+//! `rentsync resync`: plan everything, work the outbox dry, print a summary. Exits non-zero when
+//! any room failed, is invalid, or was still outstanding at the deadline.
+
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use super::runtime::{ConfigArg, Runtime};
+use crate::config::Config;
+use crate::outbox::ItemStatus;
+use crate::worker::{drain_once, full_scan, ScanStats};
+
+#[derive(Debug, clap::Args)]
+pub struct ResyncArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Give up waiting for retries after this many seconds.
+    #[arg(long, default_value_t = 900)]
+    pub timeout_secs: u64,
+}
+
+/// What a resync did, per tenant.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ResyncSummary {
+    pub tenant: String,
+    pub scan: ScanStats,
+    pub worked: usize,
+    pub outstanding: i64,
+    pub seconds: f64,
+}
+
+pub async fn run(args: ResyncArgs) -> anyhow::Result<ExitCode> {
+    let rt = Runtime::start(Config::load(&args.config.config)?).await?;
+    let summaries = resync(&rt, Duration::from_secs(args.timeout_secs)).await?;
+    let counts = rt.outbox.counts().await?;
+    let mut bad = 0;
+    for s in &summaries {
+        let n = |st| counts.get(&(s.tenant.clone(), st)).copied().unwrap_or(0);
+        println!(
+            "{}: {} rows read in {:.1}s; queued {} new, {} changed, {} unchanged, {} invalid, {} to take off; \
+             worked {}; now done {}, failed {}, invalid {}, outstanding {}",
+            s.tenant, s.scan.rows, s.seconds, s.scan.queued.created, s.scan.queued.changed,
+            s.scan.queued.unchanged, s.scan.queued.invalid, s.scan.taken_off, s.worked,
+            n(ItemStatus::Done), n(ItemStatus::Failed), n(ItemStatus::Invalid), s.outstanding
+        );
+        bad += n(ItemStatus::Failed) + n(ItemStatus::Invalid) + s.outstanding;
+    }
+    for f in rt.outbox.failures(20).await? {
+        println!("  {} {} {}: {} {}", f.tenant, f.status, f.room_code, f.code, f.message);
+    }
+    Ok(if bad > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Full scan of every tenant, then work until nothing is outstanding or `timeout` passes.
+pub async fn resync(rt: &Runtime, timeout: Duration) -> anyhow::Result<Vec<ResyncSummary>> {
+    let feed = rt.cfg.source.feed();
+    let settings = rt.cfg.worker.settings();
+    let stop = AtomicBool::new(false);
+    let mut out = Vec::new();
+    for t in &rt.tenants {
+        let started = Instant::now();
+        let Some(source) = &t.source else {
+            continue;
+        };
+        let scan = full_scan(t, source, &rt.outbox, &feed).await?;
+        let mut worked = 0;
+        let deadline = Instant::now() + timeout;
+        let mut outstanding = rt.outbox.outstanding(&t.name).await?;
+        while outstanding > 0 && Instant::now() < deadline {
+            let n = drain_once(t, &rt.outbox, &rt.owner, &settings, &stop).await?;
+            worked += n;
+            if n == 0 {
+                // Only retries with a later attempt time are left: wait for them.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            outstanding = rt.outbox.outstanding(&t.name).await?;
+        }
+        out.push(ResyncSummary {
+            tenant: t.name.clone(),
+            scan,
+            worked,
+            outstanding,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,200 @@
+//! `rentsync run`: the daemon. A feed task per tenant (poll, PostgreSQL LISTEN, periodic full
+//! scan), one worker loop, a heartbeat that splits the rate limit among live replicas. SIGTERM
+//! stops claiming, lets in-flight calls finish within `--shutdown-secs`, returns leases.
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+
+use super::runtime::{ConfigArg, Runtime};
+use crate::config::Config;
+use crate::db::Dialect;
+use crate::worker::{drain_once, full_scan, poll, FeedSettings, TenantCtx};
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// How long in-flight calls may take to finish after SIGTERM.
+    #[arg(long, default_value_t = 20)]
+    pub shutdown_secs: u64,
+}
+
+pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let cfg = Config::load(&args.config.config)?;
+    let rt = Arc::new(Runtime::start(cfg).await?);
+    let stop = Arc::new(AtomicBool::new(false));
+    let daemon = Daemon::spawn(rt.clone(), stop.clone()).await?;
+    tracing::info!(owner = %rt.owner, tenants = rt.tenants.len(), "rentsync running");
+    super::sandbox::shutdown_signal().await;
+    tracing::info!("stopping: no new claims, finishing in-flight calls");
+    let deadline = Duration::from_secs(args.shutdown_secs);
+    let second = super::sandbox::shutdown_signal();
+    tokio::select! {
+        r = daemon.stop(deadline) => r?,
+        _ = second => {
+            tracing::warn!("second signal: stopping at once");
+            return Ok(ExitCode::from(130));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The running engine, for `run`, the demo and tests.
+pub struct Daemon {
+    rt: Arc<Runtime>,
+    stop: Arc<AtomicBool>,
+    tasks: tokio::task::JoinSet<anyhow::Result<()>>,
+}
+
+impl Daemon {
+    /// Runs a first full scan of every tenant, then starts the loops.
+    pub async fn spawn(rt: Arc<Runtime>, stop: Arc<AtomicBool>) -> anyhow::Result<Self> {
+        let feed = rt.cfg.source.feed();
+        let wake = Arc::new(Notify::new());
+        for t in &rt.tenants {
+            if let Some(source) = &t.source {
+                let stats = full_scan(t, source, &rt.outbox, &feed).await?;
+                tracing::info!(tenant = %t.name, rows = stats.rows, created = stats.queued.created,
+                    changed = stats.queued.changed, invalid = stats.queued.invalid, "first full scan done");
+            }
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for t in &rt.tenants {
+            if t.source.is_some() {
+                tasks.spawn(feed_loop(rt.clone(), t.clone(), feed.clone(), wake.clone(), stop.clone()));
+            }
+        }
+        tasks.spawn(work_loop(rt.clone(), wake.clone(), stop.clone()));
+        tasks.spawn(heartbeat_loop(rt.clone(), stop.clone()));
+        Ok(Self { rt, stop, tasks })
+    }
+
+    /// Stops claiming and waits up to `deadline` for in-flight work; then returns leases.
+    pub async fn stop(mut self, deadline: Duration) -> anyhow::Result<()> {
+        self.stop.store(true, Ordering::Relaxed);
+        let drained = tokio::time::timeout(deadline, async {
+            while let Some(r) = self.tasks.join_next().await {
+                if let Ok(Err(e)) = r {
+                    tracing::warn!(error = %e, "task ended with an error");
+                }
+            }
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!("shutdown deadline passed; abandoning in-flight calls");
+            self.tasks.abort_all();
+        }
+        let released = self.rt.outbox.release_owner(&self.rt.owner).await?;
+        self.rt.outbox.leave(&self.rt.owner).await?;
+        tracing::info!(released, "leases returned; stopped");
+        Ok(())
+    }
+}
+
+async fn feed_loop(
+    rt: Arc<Runtime>,
+    t: Arc<TenantCtx>,
+    feed: FeedSettings,
+    wake: Arc<Notify>,
+    stop: Arc<AtomicBool>,
+) -> anyhow::Result<()> {
+    let Some(source) = t.source.clone() else {
+        return Ok(());
+    };
+    let changed = Arc::new(Notify::new());
+    if source.db.dialect == Dialect::Postgres {
+        if let Some(url) = rt.cfg.tenants.iter().find(|c| c.name == t.name).and_then(|c| c.source_database.clone()) {
+            tokio::spawn(listen(url, changed.clone(), stop.clone()));
+        }
+    }
+    let mut last_full = Instant::now();
+    while !stop.load(Ordering::Relaxed) {
+        tokio::select! {
+            _ = tokio::time::sleep(feed.poll) => {},
+            _ = changed.notified() => {},
+        }
+        let result = if last_full.elapsed() >= feed.full_scan {
+            last_full = Instant::now();
+            full_scan(&t, &source, &rt.outbox, &feed).await
+        } else {
+            poll(&t, &source, &rt.outbox, &feed).await
+        };
+        match result {
+            Ok(s) if s.queued.created + s.queued.changed > 0 => wake.notify_one(),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(tenant = %t.name, error = %e, "source read failed; will retry"),
+        }
+    }
+    Ok(())
+}
+
+/// PostgreSQL LISTEN: the fixture trigger's NOTIFY wakes the poller at once.
+async fn listen(url: String, changed: Arc<Notify>, stop: Arc<AtomicBool>) {
+    while !stop.load(Ordering::Relaxed) {
+        match sqlx::postgres::PgListener::connect(&url).await {
+            Ok(mut l) => {
+                if l.listen("rentsync_changed").await.is_err() {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    continue;
+                }
+                while let Ok(_n) = l.recv().await {
+                    changed.notify_one();
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "LISTEN unavailable; polling only");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    }
+}
+
+async fn work_loop(rt: Arc<Runtime>, wake: Arc<Notify>, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
+    let settings = rt.cfg.worker.settings();
+    while !stop.load(Ordering::Relaxed) {
+        let mut worked = 0;
+        for t in &rt.tenants {
+            match drain_once(t, &rt.outbox, &rt.owner, &settings, &stop).await {
+                Ok(n) => worked += n,
+                Err(e) => tracing::warn!(tenant = %t.name, error = %e, "worker pass failed"),
+            }
+        }
+        if worked == 0 {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(250)) => {},
+                _ = wake.notified() => {},
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn heartbeat_loop(rt: Arc<Runtime>, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
+    let retention = Duration::from_secs(rt.cfg.worker.call_log_days * 86_400);
+    let mut last_prune = Instant::now() - Duration::from_secs(3600);
+    while !stop.load(Ordering::Relaxed) {
+        match rt.outbox.heartbeat(&rt.owner, 15_000_000).await {
+            Ok(n) => {
+                for t in &rt.tenants {
+                    t.limits.set_replicas(n as u32);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "heartbeat failed"),
+        }
+        if last_prune.elapsed() > Duration::from_secs(3600) {
+            last_prune = Instant::now();
+            if let Err(e) = rt.outbox.prune_calls(retention.as_micros() as i64).await {
+                tracing::warn!(error = %e, "call log not pruned");
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+    Ok(())
+}

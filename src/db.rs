@@ -1,0 +1,157 @@
+//! Database connections for both sides: the operator's source database (read-only, through the
+//! contract views) and rentsync's own state database (the outbox). Both go through sqlx's `Any`
+//! driver, so one code path serves PostgreSQL, MySQL/MariaDB and SQLite; where the SQL differs
+//! (placeholders, `SKIP LOCKED`, the database clock) the [`Dialect`] picks the text.
+//!
+//! The contract keeps every column BIGINT or TEXT, because those two decode the same way on all
+//! three backends through `Any`.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::AnyPool;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
+impl Dialect {
+    pub fn of_url(url: &str) -> anyhow::Result<Self> {
+        let scheme = url.split(':').next().unwrap_or("");
+        match scheme {
+            "postgres" | "postgresql" => Ok(Dialect::Postgres),
+            "mysql" | "mariadb" => Ok(Dialect::Mysql),
+            "sqlite" => Ok(Dialect::Sqlite),
+            other => anyhow::bail!(
+                "database URL scheme {other:?} is not supported (postgres://, mysql://, sqlite://)"
+            ),
+        }
+    }
+
+    /// Rewrites `?` placeholders to `$1, $2, …` for PostgreSQL; the others take `?` as written.
+    /// Our SQL never holds a `?` inside a string literal, so a plain scan is enough.
+    pub fn sql(self, text: &str) -> String {
+        if self != Dialect::Postgres {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len() + 8);
+        let mut n = 0;
+        for c in text.chars() {
+            if c == '?' {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// The database's own clock in microseconds since the epoch: the change feed measures its
+    /// overlap window on it, never on ours, so clock skew between hosts cannot lose a row.
+    pub fn now_us_sql(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)",
+            Dialect::Mysql => "SELECT CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED)",
+            Dialect::Sqlite => "SELECT CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)",
+        }
+    }
+
+    /// Row locks that let several workers claim items without waiting on each other.
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Postgres | Dialect::Mysql => " FOR UPDATE SKIP LOCKED",
+            // SQLite has one writer at a time; the claim runs in an IMMEDIATE transaction.
+            Dialect::Sqlite => "",
+        }
+    }
+}
+
+/// A pool plus the dialect that goes with it.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub dialect: Dialect,
+}
+
+impl Db {
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::of_url(url)?;
+        let mut url = url.to_string();
+        if dialect == Dialect::Sqlite && !url.contains("mode=") && !url.contains(":memory:") {
+            url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+        }
+        let options: AnyConnectOptions = url.parse().with_context(|| redact(&url))?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if dialect == Dialect::Sqlite { 1 } else { max_connections })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        use sqlx::Executor;
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot connect to {}", redact(&url)))?;
+        Ok(Self { pool, dialect })
+    }
+
+    pub fn sql(&self, text: &str) -> String {
+        self.dialect.sql(text)
+    }
+
+    pub async fn now_us(&self) -> anyhow::Result<i64> {
+        let (now,): (i64,) = sqlx::query_as(self.dialect.now_us_sql())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(now)
+    }
+}
+
+/// A database URL with its password replaced, fit for logs and errors.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..s + 3], &creds[..colon], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_gets_numbered_placeholders() {
+        assert_eq!(
+            Dialect::Postgres.sql("a = ? AND b = ?"),
+            "a = $1 AND b = $2"
+        );
+        assert_eq!(Dialect::Mysql.sql("a = ?"), "a = ?");
+    }
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(redact("sqlite://state.db"), "sqlite://state.db");
+    }
+}

@@ -1,0 +1,153 @@
+//! What a dry-run found: per tenant, what would be created, updated, flipped, taken off shelf or
+//! left alone, and every rule break grouped by rule with the rooms it affects.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::Format;
+
+/// Rooms named per rule break; the count is always complete.
+const SAMPLE_ROOMS: usize = 20;
+
+#[derive(Debug, Default, Serialize)]
+pub struct DryRunReport {
+    pub tenants: Vec<TenantPlan>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct TenantPlan {
+    pub tenant: String,
+    pub rows: u64,
+    pub create: u64,
+    pub update: u64,
+    pub state_change: u64,
+    pub take_off: u64,
+    pub unchanged: u64,
+    pub invalid: u64,
+    pub photos_to_process: u64,
+    pub communities_to_resolve: u64,
+    pub breaks: Vec<BreakGroup>,
+    #[serde(skip)]
+    groups: BTreeMap<(String, String), BreakGroup>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BreakGroup {
+    pub field: String,
+    pub rule: String,
+    pub rooms: u64,
+    pub sample: Vec<String>,
+}
+
+impl TenantPlan {
+    pub fn new(tenant: &str) -> Self {
+        Self {
+            tenant: tenant.to_string(),
+            ..Default::default()
+        }
+    }
+
+    pub fn add_break(&mut self, room: &str, field: &str, rule: &str) {
+        let g = self
+            .groups
+            .entry((field.to_string(), rule.to_string()))
+            .or_insert_with(|| BreakGroup {
+                field: field.to_string(),
+                rule: rule.to_string(),
+                ..Default::default()
+            });
+        g.rooms += 1;
+        if g.sample.len() < SAMPLE_ROOMS {
+            g.sample.push(room.to_string());
+        }
+    }
+
+    pub fn finish(&mut self) {
+        let mut groups: Vec<BreakGroup> = std::mem::take(&mut self.groups).into_values().collect();
+        groups.sort_by(|a, b| b.rooms.cmp(&a.rooms).then(a.field.cmp(&b.field)));
+        self.breaks = groups;
+    }
+}
+
+impl DryRunReport {
+    pub fn has_problems(&self) -> bool {
+        self.tenants.iter().any(|t| t.invalid > 0)
+    }
+
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Json => serde_json::to_string_pretty(self).unwrap_or_default(),
+            Format::Markdown => self.markdown(),
+            Format::Table => self.table(),
+        }
+    }
+
+    fn table(&self) -> String {
+        let mut out = String::new();
+        for t in &self.tenants {
+            let _ = writeln!(out, "tenant {} ({} rows read)", t.tenant, t.rows);
+            for (label, n) in [
+                ("create", t.create),
+                ("update", t.update),
+                ("state change", t.state_change),
+                ("take off shelf", t.take_off),
+                ("unchanged", t.unchanged),
+                ("invalid (never sent)", t.invalid),
+                ("photos to process", t.photos_to_process),
+                ("communities to resolve", t.communities_to_resolve),
+            ] {
+                let _ = writeln!(out, "  {label:<24}{n:>10}");
+            }
+            if !t.breaks.is_empty() {
+                let _ = writeln!(out, "  rule breaks:");
+                for b in &t.breaks {
+                    let _ = writeln!(
+                        out,
+                        "    {:>7} rooms  {}: {}  (e.g. {})",
+                        b.rooms,
+                        b.field,
+                        b.rule,
+                        b.sample.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    fn markdown(&self) -> String {
+        let mut out = String::from("# rentsync dry-run\n");
+        for t in &self.tenants {
+            let _ = writeln!(out, "\n## Tenant `{}`\n\n{} rows read.\n", t.tenant, t.rows);
+            let _ = writeln!(out, "| Action | Rooms |\n|---|---:|");
+            for (label, n) in [
+                ("Create", t.create),
+                ("Update", t.update),
+                ("State change", t.state_change),
+                ("Take off shelf", t.take_off),
+                ("Unchanged", t.unchanged),
+                ("Invalid (never sent)", t.invalid),
+                ("Photos to process", t.photos_to_process),
+                ("Communities to resolve", t.communities_to_resolve),
+            ] {
+                let _ = writeln!(out, "| {label} | {n} |");
+            }
+            if !t.breaks.is_empty() {
+                let _ = writeln!(out, "\n### Rule breaks\n\n| Field | Rule | Rooms | Examples |\n|---|---|---:|---|");
+                for b in &t.breaks {
+                    let _ = writeln!(
+                        out,
+                        "| `{}` | {} | {} | {} |",
+                        b.field,
+                        b.rule.replace('|', "\\|"),
+                        b.rooms,
+                        b.sample.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+                    );
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,75 @@
+//! `rentsync status`: the outbox by tenant and status, the oldest waiting item, recent failures.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::Format;
+use crate::outbox::FailureRow;
+
+#[derive(Debug, Default, Serialize)]
+pub struct StatusReport {
+    /// tenant → status → items.
+    pub items: BTreeMap<String, BTreeMap<String, i64>>,
+    pub oldest_pending_secs: Option<i64>,
+    pub recent_failures: Vec<FailureRow>,
+}
+
+impl StatusReport {
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Json => serde_json::to_string_pretty(self).unwrap_or_default(),
+            Format::Markdown | Format::Table => self.table(format == Format::Markdown),
+        }
+    }
+
+    fn table(&self, markdown: bool) -> String {
+        let statuses = ["pending", "leased", "retry", "done", "failed", "invalid"];
+        let mut out = String::new();
+        if markdown {
+            let _ = writeln!(out, "| Tenant | {} |", statuses.join(" | "));
+            let _ = writeln!(out, "|---|{}", "---:|".repeat(statuses.len()));
+        } else {
+            let _ = write!(out, "{:<16}", "tenant");
+            for s in statuses {
+                let _ = write!(out, "{s:>10}");
+            }
+            out.push('\n');
+        }
+        for (tenant, counts) in &self.items {
+            let cells: Vec<String> = statuses
+                .iter()
+                .map(|s| counts.get(*s).copied().unwrap_or(0).to_string())
+                .collect();
+            if markdown {
+                let _ = writeln!(out, "| {tenant} | {} |", cells.join(" | "));
+            } else {
+                let _ = write!(out, "{tenant:<16}");
+                for c in cells {
+                    let _ = write!(out, "{c:>10}");
+                }
+                out.push('\n');
+            }
+        }
+        match self.oldest_pending_secs {
+            Some(s) => {
+                let _ = writeln!(out, "\noldest waiting item: {s} s");
+            }
+            None => {
+                let _ = writeln!(out, "\nnothing waiting");
+            }
+        }
+        if !self.recent_failures.is_empty() {
+            let _ = writeln!(out, "\nrecent failures:");
+            for f in &self.recent_failures {
+                let _ = writeln!(
+                    out,
+                    "  {} {} {} {} (attempts {}): {} {}",
+                    f.tenant, f.kind, f.room_code, f.status, f.attempts, f.code, f.message
+                );
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,105 @@
+//! The operator's side: the two contract views (`docs/SOURCE_CONTRACT.md`), read-only.
+//!
+//! Changes are found by a keyset read on `(updated_at_us, room_code)`, restarted each poll from the
+//! watermark minus an overlap window measured on the database's own clock, so a transaction that
+//! commits after a later one is still seen; hashes make the re-read rows cost nothing downstream.
+//! A full scan (keyset on `room_code`) catches deletes and anything older than the window.
+
+mod row;
+
+pub use row::SourceRow;
+
+use sqlx::any::AnyRow;
+
+use crate::db::Db;
+use crate::model::FlatsTag;
+
+/// One contract view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct View {
+    pub name: &'static str,
+    pub kind: FlatsTag,
+}
+
+pub const VIEWS: [View; 2] = [
+    View {
+        name: "rentsync_dispersion_rooms",
+        kind: FlatsTag::Dispersion,
+    },
+    View {
+        name: "rentsync_concentration_rooms",
+        kind: FlatsTag::Concentration,
+    },
+];
+
+impl View {
+    fn columns(self) -> String {
+        let own = match self.kind {
+            FlatsTag::Dispersion => row::DISPERSION_COLUMNS,
+            FlatsTag::Concentration => row::CONCENTRATION_COLUMNS,
+        };
+        format!("{}, {own}", row::COMMON_COLUMNS)
+    }
+
+    fn convert(self, r: &AnyRow) -> SourceRow {
+        match self.kind {
+            FlatsTag::Dispersion => row::dispersion(r),
+            FlatsTag::Concentration => row::concentration(r),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub db: Db,
+}
+
+/// Where a keyset read stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub updated_at_us: i64,
+    pub room_code: String,
+}
+
+impl Source {
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            db: Db::connect(url, 4).await?,
+        })
+    }
+
+    /// Rows changed after `cursor`, oldest first, at most `limit`.
+    pub async fn changed(&self, view: View, cursor: &Cursor, limit: i64) -> anyhow::Result<Vec<SourceRow>> {
+        let sql = self.db.sql(&format!(
+            "SELECT {} FROM {} WHERE updated_at_us > ? OR (updated_at_us = ? AND room_code > ?) \
+             ORDER BY updated_at_us, room_code LIMIT ?",
+            view.columns(),
+            view.name
+        ));
+        let rows = sqlx::query(&sql)
+            .bind(cursor.updated_at_us)
+            .bind(cursor.updated_at_us)
+            .bind(&cursor.room_code)
+            .bind(limit)
+            .fetch_all(&self.db.pool)
+            .await
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", view.name))?;
+        Ok(rows.iter().map(|r| view.convert(r)).collect())
+    }
+
+    /// All rows after `after` by room code, at most `limit`: one page of a full scan.
+    pub async fn page(&self, view: View, after: &str, limit: i64) -> anyhow::Result<Vec<SourceRow>> {
+        let sql = self.db.sql(&format!(
+            "SELECT {} FROM {} WHERE room_code > ? ORDER BY room_code LIMIT ?",
+            view.columns(),
+            view.name
+        ));
+        let rows = sqlx::query(&sql)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.db.pool)
+            .await
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", view.name))?;
+        Ok(rows.iter().map(|r| view.convert(r)).collect())
+    }
+}

@@ -1,0 +1,207 @@
+//! The engine: the change feed fills the outbox, workers lease items and drive each room through
+//! its stages. The same pieces serve the daemon (`run`), the one-shot `resync` and the tests.
+
+mod feed;
+mod limits;
+mod photos;
+mod stages;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use tokio::sync::Semaphore;
+
+pub use feed::{full_scan, poll, FeedSettings, ScanStats};
+pub use limits::{Limits, RateConfig};
+pub use stages::{backoff_us, community_key};
+
+use crate::outbox::{Finish, Outbox};
+use crate::platform::Platform;
+use crate::source::Source;
+
+/// One tenant's runtime: its platform family, source, limits and caches of locks.
+pub struct TenantCtx {
+    pub name: String,
+    pub platform: Arc<dyn Platform>,
+    pub source: Option<Source>,
+    pub limits: Limits,
+    pub photo_dir: Option<PathBuf>,
+    pub max_photo_bytes: usize,
+    pub max_backoff: Duration,
+    pub http: reqwest::Client,
+    pub metrics: CallMetrics,
+    pub(crate) locks: KeyedLocks,
+    // A std mutex around an Instant: read and written without await points.
+    paused_until: Mutex<Option<Instant>>,
+}
+
+impl TenantCtx {
+    pub fn new(name: impl Into<String>, platform: Arc<dyn Platform>, source: Option<Source>, rates: RateConfig) -> Self {
+        Self {
+            name: name.into(),
+            platform,
+            source,
+            limits: Limits::new(rates),
+            photo_dir: None,
+            max_photo_bytes: crate::plan::rules::MAX_IMAGE_BYTES,
+            max_backoff: Duration::from_secs(300),
+            http: reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap_or_default(),
+            metrics: CallMetrics::default(),
+            locks: KeyedLocks::default(),
+            paused_until: Mutex::new(None),
+        }
+    }
+
+    /// Credentials were refused: stop calling for this tenant for a while.
+    pub fn pause_tenant(&self, d: Duration) {
+        *self.paused_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now() + d);
+    }
+
+    pub fn paused(&self) -> bool {
+        self.paused_until
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some_and(|t| t > Instant::now())
+    }
+
+    async fn wait_unpaused(&self) {
+        loop {
+            let until = *self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
+            match until {
+                Some(t) if t > Instant::now() => tokio::time::sleep(t - Instant::now()).await,
+                _ => return,
+            }
+        }
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        chrono::Utc::now()
+            .with_timezone(&crate::alipay::client::china())
+            .date_naive()
+    }
+}
+
+/// Async locks by name, so two workers never resolve the same community or photo at once.
+#[derive(Default)]
+pub(crate) struct KeyedLocks {
+    map: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl KeyedLocks {
+    pub(crate) fn get(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        // Drop locks nobody holds, so the map stays as small as the work in flight.
+        if map.len() > 1024 {
+            map.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+        map.entry(key.to_string()).or_default().clone()
+    }
+}
+
+/// Platform calls by method and outcome, with total latency, for metrics and summaries.
+#[derive(Default)]
+pub struct CallMetrics {
+    inner: Mutex<BTreeMap<(String, String), (u64, Duration)>>,
+}
+
+impl CallMetrics {
+    pub fn record(&self, method: &str, outcome: &str, latency: Duration) {
+        let mut m = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let e = m.entry((method.to_string(), outcome.to_string())).or_default();
+        e.0 += 1;
+        e.1 += latency;
+    }
+
+    pub fn snapshot(&self) -> BTreeMap<(String, String), (u64, Duration)> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// Items worked at once per replica.
+    pub concurrency: usize,
+    pub lease: Duration,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 16,
+            lease: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Claims and works items until there is nothing due; returns how many were worked.
+/// Stops claiming as soon as `stop` is set; work already claimed is finished.
+pub async fn drain_once(
+    tenant: &Arc<TenantCtx>,
+    outbox: &Outbox,
+    owner: &str,
+    settings: &WorkerSettings,
+    stop: &AtomicBool,
+) -> anyhow::Result<usize> {
+    if tenant.paused() {
+        return Ok(0);
+    }
+    let permits = Arc::new(Semaphore::new(settings.concurrency));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut worked = 0;
+    while !stop.load(Ordering::Relaxed) {
+        // Claim only what free workers can take: items never wait leased in memory.
+        let free = permits.available_permits();
+        if free == 0 {
+            if let Some(r) = tasks.join_next().await {
+                r??;
+            }
+            continue;
+        }
+        let items = outbox
+            .claim(&tenant.name, owner, free, settings.lease.as_micros() as i64)
+            .await?;
+        if items.is_empty() {
+            break;
+        }
+        for item in items {
+            worked += 1;
+            let permit = permits.clone().acquire_owned().await?;
+            let (tenant, outbox) = (tenant.clone(), outbox.clone());
+            tasks.spawn(async move {
+                let how = stages::process(&tenant, &outbox, &item).await;
+                log_finish(&tenant.name, &item.key, &how);
+                outbox.finish(&item, how).await?;
+                drop(permit);
+                anyhow::Ok(())
+            });
+        }
+    }
+    while let Some(r) = tasks.join_next().await {
+        r??;
+    }
+    Ok(worked)
+}
+
+fn log_finish(tenant: &str, room: &str, how: &Finish) {
+    match how {
+        Finish::Done { warnings: None } => tracing::debug!(tenant, room, outcome = "done", "room synced"),
+        Finish::Done { warnings: Some(w) } => {
+            tracing::warn!(tenant, room, outcome = "done", warnings = %w, "room synced with warnings")
+        }
+        Finish::Retry { code, message, .. } => {
+            tracing::info!(tenant, room, outcome = "retry", code = %code, error = %message, "room will be retried")
+        }
+        Finish::Failed { code, message } => {
+            tracing::warn!(tenant, room, outcome = "failed", code = %code, error = %message, "platform refused the room")
+        }
+        Finish::Release => tracing::info!(tenant, room, outcome = "released", "lease lost or released"),
+    }
+}
