@@ -9,8 +9,8 @@ use anyhow::Context as _;
 use serde::Deserialize;
 
 use crate::alipay::{AppPrivateKey, ClientConfig, PublicKey, SignType};
-use crate::worker::{FeedSettings, RateConfig, WorkerSettings};
 use crate::secret::Secret;
+use crate::worker::{FeedSettings, RateConfig, WorkerSettings};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

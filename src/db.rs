@@ -56,9 +56,13 @@ impl Dialect {
     /// overlap window on it, never on ours, so clock skew between hosts cannot lose a row.
     pub fn now_us_sql(self) -> &'static str {
         match self {
-            Dialect::Postgres => "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)",
+            Dialect::Postgres => {
+                "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)"
+            }
             Dialect::Mysql => "SELECT CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED)",
-            Dialect::Sqlite => "SELECT CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)",
+            Dialect::Sqlite => {
+                "SELECT CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)"
+            }
         }
     }
 
@@ -85,7 +89,11 @@ impl Db {
         let dialect = Dialect::of_url(url)?;
         let mut url = url.to_string();
         if dialect == Dialect::Sqlite && !url.contains("mode=") && !url.contains(":memory:") {
-            url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+            url.push_str(if url.contains('?') {
+                "&mode=rwc"
+            } else {
+                "?mode=rwc"
+            });
         }
         let options: AnyConnectOptions = url.parse().with_context(|| redact(&url))?;
         let pool = AnyPoolOptions::new()

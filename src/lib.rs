@@ -9,6 +9,7 @@ pub mod alipay;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod fixtures;
 pub mod model;
 pub mod outbox;
 pub mod plan;

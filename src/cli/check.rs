@@ -32,7 +32,10 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         }
     };
     match Db::connect(&cfg.state_database, 1).await {
-        Ok(_) => report(true, format!("state database {}", redact(&cfg.state_database))),
+        Ok(_) => report(
+            true,
+            format!("state database {}", redact(&cfg.state_database)),
+        ),
         Err(e) => report(false, format!("state database: {e:#}")),
     }
     let http = reqwest::Client::builder()
@@ -44,11 +47,28 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             Err(e) => report(false, format!("tenant {}: {e:#}", t.name)),
         }
         match http.get(&t.gateway).send().await {
-            Ok(r) => report(true, format!("tenant {}: gateway answers (HTTP {})", t.name, r.status().as_u16())),
-            Err(e) => report(false, format!("tenant {}: gateway unreachable: {}", t.name, e.without_url())),
+            Ok(r) => report(
+                true,
+                format!(
+                    "tenant {}: gateway answers (HTTP {})",
+                    t.name,
+                    r.status().as_u16()
+                ),
+            ),
+            Err(e) => report(
+                false,
+                format!(
+                    "tenant {}: gateway unreachable: {}",
+                    t.name,
+                    e.without_url()
+                ),
+            ),
         }
         let Some(url) = &t.source_database else {
-            report(false, format!("tenant {}: no source_database configured", t.name));
+            report(
+                false,
+                format!("tenant {}: no source_database configured", t.name),
+            );
             continue;
         };
         match Db::connect(url, 1).await {
@@ -64,5 +84,9 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             Err(e) => report(false, format!("tenant {}: source database: {e:#}", t.name)),
         }
     }
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

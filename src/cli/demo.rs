@@ -1,36 +1,56 @@
-//! `rentsync demo`: starts a sandbox on loopback with fresh throwaway keys and walks the renthouse
-//! API the way an operator's integration does (spec §2.0, "typical KA flow"), printing each call and
-//! what the platform answered, rule breaks included. Needs nothing but the checkout.
+//! `rentsync demo`: the main job on an embedded default. A sandbox gateway on loopback, a SQLite
+//! operator database built from the fixtures (a few hundred listings, real photos, some that
+//! break platform rules), a full resync, then live changes in the source (a price change, an
+//! off-shelf, a deletion) followed by the daemon until each shows on the platform.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use chrono::{Days, Utc};
+use anyhow::Context;
 
-use crate::alipay::renthouse::{KaInfoQuery, KaInfoSync, KaServiceCreate};
-use crate::alipay::{AlipayClient, AlipayError, AppPrivateKey, ClientConfig};
-use crate::model::{
-    Community, CommunityRef, ConcentrationRoom, DispersionRoom, Division, FlatsTag, Layout, Money,
-    Place, RentStatus, Room, RoomState, SharedBedroom,
-};
-use crate::platform::{Platform, RenthousePlatform};
-use crate::sandbox::{SandboxConfig, SandboxState};
-
-const PHOTO: &[u8] = include_bytes!("../../tests/data/room.jpg");
+use super::run::Daemon;
+use super::runtime::Runtime;
+use crate::config::Config;
+use crate::db::Db;
+use crate::fixtures::{generate, load_schema, GenOptions};
+use crate::report::Format;
+use crate::sandbox::{SandboxConfig, SandboxState, StoredRoom};
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// Sandbox call rate per method.
+    /// Sandbox call rate per method (the tenant uses the same).
     #[arg(long, default_value_t = 50.0)]
     pub qps: f64,
+    /// Listings in the sample operator database.
+    #[arg(long, default_value_t = 300)]
+    pub listings: usize,
+    /// Working directory (recreated).
+    #[arg(long, default_value = "target/rentsync-demo")]
+    pub dir: PathBuf,
+    /// Instead: a scripted tour of every renthouse API call against the sandbox.
+    #[arg(long)]
+    pub tour: bool,
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
-    println!(
-        "rentsync demo: a local sandbox gateway, fresh throwaway keys, the renthouse API tour\n"
+    if args.tour {
+        return super::tour::run(args.qps).await;
+    }
+    let dir = &args.dir;
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let dir = dir.canonicalize()?;
+    println!("rentsync demo in {}\n", dir.display());
+
+    // The platform: our sandbox, with fresh keys.
+    let keys = super::keygen::write_keys(&dir.join("keys"), 2048)?;
+    let mut sandbox_cfg = SandboxConfig::new(
+        crate::alipay::PublicKey::from_file(&keys.app_public)?,
+        crate::alipay::AppPrivateKey::from_file(&keys.platform_private)?,
     );
-    let app = AppPrivateKey::generate(2048)?;
-    let platform_key = AppPrivateKey::generate(2048)?;
-    let mut sandbox_cfg = SandboxConfig::new(app.public_key(), platform_key.clone());
     sandbox_cfg.limits.qps = args.qps;
     let sandbox = SandboxState::new(sandbox_cfg)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -39,246 +59,201 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let server = tokio::spawn(sandbox.clone().serve(listener, async {
         let _ = stop_rx.await;
     }));
-    println!("sandbox: {gateway}\n");
+    println!("1. sandbox gateway at {gateway}");
 
-    let client = AlipayClient::new(ClientConfig::new(
-        &gateway,
-        "2021000000000000",
-        app,
-        platform_key.public_key(),
-    ))?;
-    let platform = RenthousePlatform::new(client.clone());
-    let mut failures = 0;
-
-    let ka = client
-        .call(&KaInfoSync {
-            ka_name: Some("示例公寓 Example Apartments".into()),
+    // The operator's database.
+    let operator_url = format!("sqlite://{}", dir.join("operator.db").display());
+    let operator = Db::connect(&operator_url, 1).await?;
+    load_schema(&operator).await?;
+    let gen = generate(
+        &operator,
+        &GenOptions {
+            listings: args.listings,
             ..Default::default()
-        })
-        .await;
-    let ka_code = show(
-        "ka.baseinfo.sync (register the operator)",
-        ka.map(|r| r.ka_code),
-        &mut failures,
-    )
-    .flatten()
-    .unwrap_or_default();
-    for (kind, what) in [(1, "viewing bookings"), (3, "phone records")] {
-        let r = client
-            .call(&KaServiceCreate {
-                ka_code: ka_code.clone(),
-                service_type: kind,
-                address: format!("https://operator.example/rentsync/spi/{kind}"),
-            })
-            .await;
-        show(
-            &format!("ka.service.create type {kind} ({what})"),
-            r,
-            &mut failures,
-        );
-    }
-    let q = client
-        .call(&KaInfoQuery {
-            ka_code: ka_code.clone(),
-        })
-        .await;
-    show("ka.baseinfo.query", q, &mut failures);
-
-    let community = Community {
-        name: "阳光花园 Sunshine Garden".into(),
-        city: Division::Code("330100".into()),
-        district: Division::Name("西湖区".into()),
-        place: Place::Address("杭州市西湖区文三路 100 号".into()),
-    };
-    let comm = show(
-        "community.info.sync (小区 → comm_req_id)",
-        platform.sync_community(&community).await,
-        &mut failures,
-    )
-    .unwrap_or(CommunityRef::Code("unknown".into()));
-
-    let url = show(
-        &format!("common.image.upload ({} byte JPEG, base64)", PHOTO.len()),
-        platform.upload_photo(PHOTO).await,
-        &mut failures,
-    )
-    .unwrap_or_default();
-
-    let checkin = Utc::now().date_naive() + Days::new(2);
-    let whole = DispersionRoom {
-        room_code: "100001".into(),
-        community: comm.clone(),
-        shared: None,
-        layout: Layout {
-            bedrooms: 2,
-            parlors: 1,
-            toilets: 1,
         },
-        room_area_centi: Some(6850),
-        flat_area_centi: Some(6850),
-        floor: Some(5),
-        total_floors: Some(18),
-        rent: Money(450_000),
-        deposit: Some(Money(450_000)),
-        checkin,
-        images: vec![url.clone()],
-        intro: Some("南北通透，近地铁 two minutes to the metro".into()),
-        room_configs: vec!["2".into(), "3".into(), "4".into()],
-        owners_name: Some("王管家".into()),
-        owners_tel: Some("4001234567".into()),
-        state: RoomState::OnShelf,
-        rent_status: RentStatus::Vacant,
-    };
-    let bedroom = DispersionRoom {
-        room_code: "100002".into(),
-        shared: Some(SharedBedroom { name: 'A', face: 1 }),
-        layout: Layout {
-            bedrooms: 3,
-            parlors: 1,
-            toilets: 2,
-        },
-        rent: Money(180_050),
-        room_area_centi: Some(1500),
-        ..whole.clone()
-    };
-    let apartment = ConcentrationRoom {
-        room_code: "T2001".into(),
-        community: comm.clone(),
-        nickname: "青年社区 Youth Loft".into(),
-        layout: Layout {
-            bedrooms: 1,
-            parlors: 0,
-            toilets: 1,
-        },
-        room_area_centi: Some(2500),
-        rent: Money(260_000),
-        max_rent: Money(320_000),
-        deposit: Some(Money(260_000)),
-        checkin,
-        images: vec![url.clone()],
-        intro: Some("集中式公寓，拎包入住".into()),
-        room_configs: vec!["2".into(), "11".into()],
-        owners_tel: Some("4009876543".into()),
-        room_numbers: vec!["301".into(), "302".into(), "305".into()],
-        can_rent: 2,
-        state: RoomState::OnShelf,
-        rent_status: RentStatus::Vacant,
-    };
-    for (label, room) in [
-        (
-            "room.dispersion.sync 整租 whole flat 100001",
-            Room::Dispersion(whole.clone()),
-        ),
-        (
-            "room.dispersion.sync 合租 bedroom A 100002",
-            Room::Dispersion(bedroom),
-        ),
-        (
-            "room.concentration.sync 集中式 room type T2001",
-            Room::Concentration(apartment),
-        ),
-    ] {
-        show(
-            label,
-            platform.upsert_room(&room, true).await,
-            &mut failures,
-        );
-    }
-    let r = platform
-        .set_room_state(
-            "100001",
-            FlatsTag::Dispersion,
-            RoomState::OffShelf,
-            RentStatus::Rented,
-        )
-        .await;
-    show(
-        "room.state.sync 100001 → off shelf, rented",
-        r,
-        &mut failures,
-    );
-
-    println!("\nWhat the platform refuses (each answer names the field and the rule):");
-    let cheap = Room::Dispersion(DispersionRoom {
-        room_code: "100003".into(),
-        rent: Money(5_000),
-        ..whole.clone()
-    });
-    expect_refusal(
-        "rent of ¥50.00",
-        platform.upsert_room(&cheap, true).await,
-        &mut failures,
-    );
-    let foreign = Room::Dispersion(DispersionRoom {
-        room_code: "100004".into(),
-        images: vec!["http://elsewhere.example/x.jpg".into()],
-        ..whole.clone()
-    });
-    expect_refusal(
-        "an image the platform did not issue",
-        platform.upsert_room(&foreign, true).await,
-        &mut failures,
-    );
-    expect_refusal(
-        "a photo of 800,000 bytes",
-        platform.upload_photo(&vec![0xFF; 800_000]).await,
-        &mut failures,
-    );
-
-    println!("\nEnd state on the sandbox:");
-    for room in sandbox.rooms() {
-        println!(
-            "  {} {:<8} on_shelf={} rented={} images={} rent={}",
-            if room.flats_tag == 1 {
-                "分散式"
-            } else {
-                "集中式"
-            },
-            room.room_code,
-            room.room_status == 1,
-            room.rent_status == 2,
-            room.images.len(),
-            room.biz_content["room_amount"].as_str().unwrap_or("?"),
-        );
-    }
+    )
+    .await?;
     println!(
-        "\nCalls by method and outcome: {}",
+        "2. operator database {}: {} listings ({} whole flats, {} shared bedrooms, {} room types with {} rooms), {} photos, {} communities",
+        operator_url, gen.listings(), gen.whole_flats, gen.bedrooms, gen.room_types, gen.rooms, gen.photos, gen.communities
+    );
+
+    let config_text = format!(
+        r#"state_database = "sqlite://{state}"
+[source]
+poll_secs = 0.5
+full_scan_secs = 5
+[[tenant]]
+name = "demo"
+gateway = "{gateway}"
+app_id = "2021000000000000"
+private_key_file = "{key}"
+platform_public_key_file = "{platform}"
+source_database = "{operator_url}"
+photo_dir = "{photos}"
+[tenant.rates]
+qps = {qps}
+"#,
+        state = dir.join("state.db").display(),
+        key = keys.app_private.display(),
+        platform = keys.platform_public.display(),
+        photos = photo_dir().display(),
+        qps = args.qps,
+    );
+    std::fs::write(dir.join("rentsync.toml"), &config_text)?;
+    let cfg = Config::parse(&config_text, &dir)?;
+
+    let dry = super::dry_run::dry_run(&cfg, 5000).await?;
+    println!(
+        "3. dry-run (nothing sent):\n{}",
+        indent(&dry.render(Format::Table))
+    );
+
+    let rt = Arc::new(Runtime::start(cfg).await?);
+    let started = Instant::now();
+    let summary = super::resync::resync(&rt, Duration::from_secs(300)).await?;
+    let calls: u64 = rt.tenants[0]
+        .metrics
+        .snapshot()
+        .values()
+        .map(|(n, _)| n)
+        .sum();
+    let secs = started.elapsed().as_secs_f64();
+    for s in &summary {
+        println!(
+            "4. resync: {} rows, {} queued, {} invalid (never sent); {} platform calls in {:.1} s ({:.1} calls/s; limit {} per method)",
+            s.scan.rows, s.scan.queued.created, s.scan.queued.invalid, calls, secs, calls as f64 / secs, args.qps
+        );
+    }
+    let status = super::status::status_report(&rt.outbox, 5).await?;
+    println!("{}", indent(&status.render(Format::Table)));
+
+    // Live changes, followed by the daemon.
+    let stop = Arc::new(AtomicBool::new(false));
+    let daemon = Daemon::spawn(rt.clone(), stop.clone()).await?;
+    println!("5. daemon running; changing the source:");
+    let on_shelf: Vec<StoredRoom> = sandbox
+        .rooms()
+        .into_iter()
+        .filter(|r| r.flats_tag == 1 && r.room_status == 1 && r.room_code.ends_with("00"))
+        .collect();
+    let mut ok = on_shelf.len() >= 3;
+    if ok {
+        let (a, b, c) = (&on_shelf[0], &on_shelf[1], &on_shelf[2]);
+        let flat = |r: &StoredRoom| r.room_code.trim_end_matches("00").to_string();
+
+        let old = a.biz_content["room_amount"]
+            .as_str()
+            .unwrap_or("0")
+            .to_string();
+        exec(
+            &operator,
+            &format!("UPDATE flats SET rent = rent + 100 WHERE id = {}", flat(a)),
+        )
+        .await?;
+        ok &= wait(&sandbox, "   price of room", &a.room_code, |r| {
+            r.biz_content["room_amount"].as_str() != Some(old.as_str())
+        })
+        .await;
+        exec(
+            &operator,
+            &format!("UPDATE flats SET listed = 0 WHERE id = {}", flat(b)),
+        )
+        .await?;
+        ok &= wait(&sandbox, "   off shelf  room", &b.room_code, |r| {
+            r.room_status == 0
+        })
+        .await;
+        exec(
+            &operator,
+            &format!(
+                "DELETE FROM photos WHERE owner_kind = 'flat' AND owner_id = {}",
+                flat(c)
+            ),
+        )
+        .await?;
+        exec(
+            &operator,
+            &format!("DELETE FROM flats WHERE id = {}", flat(c)),
+        )
+        .await?;
+        ok &= wait(&sandbox, "   deleted    room", &c.room_code, |r| {
+            r.room_status == 0
+        })
+        .await;
+    } else {
+        println!("   not enough listed whole flats to change");
+    }
+    daemon.stop(Duration::from_secs(10)).await?;
+
+    let rooms = sandbox.rooms();
+    let on = rooms.iter().filter(|r| r.room_status == 1).count();
+    println!(
+        "6. end state on the platform: {} rooms ({} on shelf, {} off); calls by outcome: {}",
+        rooms.len(),
+        on,
+        rooms.len() - on,
         sandbox.stats_json()["calls"]
     );
     let _ = stop_tx.send(());
     server.await??;
-    if failures > 0 {
-        println!("\n{failures} step(s) failed");
-        return Ok(ExitCode::FAILURE);
-    }
-    println!("\nAll steps answered as expected.");
-    Ok(ExitCode::SUCCESS)
+    println!(
+        "\nstate database: {}; config: {}",
+        dir.join("state.db").display(),
+        dir.join("rentsync.toml").display()
+    );
+    println!(
+        "try: cargo run -- status --config {}",
+        dir.join("rentsync.toml").display()
+    );
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
-fn show<T: std::fmt::Debug>(
+/// `fixtures/photos` of the checkout (the demo runs from it).
+fn photo_dir() -> PathBuf {
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/photos");
+    if built.exists() {
+        built
+    } else {
+        PathBuf::from("fixtures/photos")
+    }
+}
+
+async fn exec(db: &Db, sql: &str) -> anyhow::Result<()> {
+    sqlx::raw_sql(sql).execute(&db.pool).await?;
+    Ok(())
+}
+
+/// Waits until the sandbox shows `room` as `done` says; prints how long it took.
+async fn wait(
+    sandbox: &SandboxState,
     label: &str,
-    r: Result<T, AlipayError>,
-    failures: &mut u32,
-) -> Option<T> {
-    match r {
-        Ok(v) => {
-            println!("  ok    {label}: {v:?}");
-            Some(v)
+    room: &str,
+    done: impl Fn(&StoredRoom) -> bool,
+) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        if sandbox
+            .rooms()
+            .iter()
+            .any(|r| r.room_code == room && done(r))
+        {
+            println!(
+                "{label} {room}: on the platform after {:.2} s",
+                started.elapsed().as_secs_f64()
+            );
+            return true;
         }
-        Err(e) => {
-            *failures += 1;
-            println!("  FAIL  {label}: {e}");
-            None
-        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    println!("{label} {room}: NOT on the platform after 30 s");
+    false
 }
 
-fn expect_refusal<T: std::fmt::Debug>(label: &str, r: Result<T, AlipayError>, failures: &mut u32) {
-    match r {
-        Ok(v) => {
-            *failures += 1;
-            println!("  FAIL  {label} was accepted: {v:?}");
-        }
-        Err(e) => println!("  refused  {label}: {e}"),
-    }
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("   {l}\n")).collect()
 }

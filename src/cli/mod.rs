@@ -4,12 +4,14 @@ mod call;
 mod check;
 mod demo;
 mod dry_run;
+mod fixtures;
 mod keygen;
 mod resync;
 pub mod run;
 pub mod runtime;
 mod sandbox;
 mod status;
+mod tour;
 
 pub use dry_run::dry_run;
 pub use resync::{resync, ResyncSummary};
@@ -45,7 +47,7 @@ pub enum Command {
     Sandbox(sandbox::SandboxArgs),
     /// Make throwaway key pairs (app and platform) for the demo and tests.
     Keygen(keygen::KeygenArgs),
-    /// Start a sandbox and take a scripted tour of the renthouse API against it.
+    /// The main job on an embedded default: sandbox, sample SQLite operator database, resync, live changes.
     Demo(demo::DemoArgs),
     /// The daemon: follow the source and keep the platform in step.
     Run(run::RunArgs),
@@ -61,6 +63,8 @@ pub enum Command {
     Migrate(status::MigrateArgs),
     /// Check config, keys, databases, views and gateways.
     Check(check::CheckArgs),
+    /// Create the sample operator schema in a scratch database and fill it with listings.
+    Fixtures(fixtures::FixturesArgs),
 }
 
 /// Where a subcommand finds its tenant: a config file, or flags for a one-off call.
@@ -104,6 +108,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Retry(args) => status::retry(args).await,
         Command::Migrate(args) => status::migrate(args).await,
         Command::Check(args) => check::run(args).await,
+        Command::Fixtures(args) => fixtures::run(args).await,
     }
 }
 

@@ -46,9 +46,16 @@ pub async fn run(args: ResyncArgs) -> anyhow::Result<ExitCode> {
         bad += n(ItemStatus::Failed) + n(ItemStatus::Invalid) + s.outstanding;
     }
     for f in rt.outbox.failures(20).await? {
-        println!("  {} {} {}: {} {}", f.tenant, f.status, f.room_code, f.code, f.message);
+        println!(
+            "  {} {} {}: {} {}",
+            f.tenant, f.status, f.room_code, f.code, f.message
+        );
     }
-    Ok(if bad > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if bad > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Full scan of every tenant, then work until nothing is outstanding or `timeout` passes.

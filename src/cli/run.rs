@@ -65,7 +65,13 @@ impl Daemon {
         let mut tasks = tokio::task::JoinSet::new();
         for t in &rt.tenants {
             if t.source.is_some() {
-                tasks.spawn(feed_loop(rt.clone(), t.clone(), feed.clone(), wake.clone(), stop.clone()));
+                tasks.spawn(feed_loop(
+                    rt.clone(),
+                    t.clone(),
+                    feed.clone(),
+                    wake.clone(),
+                    stop.clone(),
+                ));
             }
         }
         tasks.spawn(work_loop(rt.clone(), wake.clone(), stop.clone()));
@@ -107,7 +113,13 @@ async fn feed_loop(
     };
     let changed = Arc::new(Notify::new());
     if source.db.dialect == Dialect::Postgres {
-        if let Some(url) = rt.cfg.tenants.iter().find(|c| c.name == t.name).and_then(|c| c.source_database.clone()) {
+        if let Some(url) = rt
+            .cfg
+            .tenants
+            .iter()
+            .find(|c| c.name == t.name)
+            .and_then(|c| c.source_database.clone())
+        {
             tokio::spawn(listen(url, changed.clone(), stop.clone()));
         }
     }
@@ -126,7 +138,9 @@ async fn feed_loop(
         match result {
             Ok(s) if s.queued.created + s.queued.changed > 0 => wake.notify_one(),
             Ok(_) => {}
-            Err(e) => tracing::warn!(tenant = %t.name, error = %e, "source read failed; will retry"),
+            Err(e) => {
+                tracing::warn!(tenant = %t.name, error = %e, "source read failed; will retry")
+            }
         }
     }
     Ok(())
@@ -156,7 +170,11 @@ async fn listen(url: String, changed: Arc<Notify>, stop: Arc<AtomicBool>) {
     }
 }
 
-async fn work_loop(rt: Arc<Runtime>, wake: Arc<Notify>, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
+async fn work_loop(
+    rt: Arc<Runtime>,
+    wake: Arc<Notify>,
+    stop: Arc<AtomicBool>,
+) -> anyhow::Result<()> {
     let settings = rt.cfg.worker.settings();
     while !stop.load(Ordering::Relaxed) {
         let mut worked = 0;

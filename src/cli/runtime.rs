@@ -18,7 +18,11 @@ use crate::worker::TenantCtx;
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConfigArg {
     /// Config file (TOML).
-    #[arg(long, env = "RENTSYNC_CONFIG", default_value = "/etc/rentsync/rentsync.toml")]
+    #[arg(
+        long,
+        env = "RENTSYNC_CONFIG",
+        default_value = "/etc/rentsync/rentsync.toml"
+    )]
     pub config: PathBuf,
 }
 
@@ -73,5 +77,9 @@ pub fn replica_name() -> String {
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "rentsync".into());
-    format!("{host}-{}-{:04x}", std::process::id(), rand::random::<u16>())
+    format!(
+        "{host}-{}-{:04x}",
+        std::process::id(),
+        rand::random::<u16>()
+    )
 }

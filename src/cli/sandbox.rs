@@ -64,6 +64,9 @@ pub struct SandboxArgs {
     /// Rate of `20000 isp.unknow-error` answers.
     #[arg(long, default_value_t = 0.0)]
     pub fault_20000: f64,
+    /// Rate of injected `40005` throttling answers.
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_throttle: f64,
     /// Rate of answers that never come (the call was applied).
     #[arg(long, default_value_t = 0.0)]
     pub fault_timeout: f64,
@@ -109,6 +112,7 @@ impl SandboxArgs {
             jitter_ms: self.jitter_ms,
             http_5xx: self.fault_5xx,
             service_unavailable: self.fault_20000,
+            throttle: self.fault_throttle,
             timeout: self.fault_timeout,
             drop: self.fault_drop,
             malformed: self.fault_malformed,
@@ -117,6 +121,7 @@ impl SandboxArgs {
         };
         let total = self.fault_5xx
             + self.fault_20000
+            + self.fault_throttle
             + self.fault_timeout
             + self.fault_drop
             + self.fault_malformed

@@ -21,7 +21,10 @@ pub struct StatusArgs {
 pub async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(&args.config.config)?;
     let Some(outbox) = Outbox::open_existing(&cfg.state_database).await? else {
-        println!("no state database yet at {}: nothing has run", crate::db::redact(&cfg.state_database));
+        println!(
+            "no state database yet at {}: nothing has run",
+            crate::db::redact(&cfg.state_database)
+        );
         return Ok(ExitCode::SUCCESS);
     };
     let report = status_report(&outbox, args.failures).await?;

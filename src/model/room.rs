@@ -34,7 +34,9 @@ pub enum RentType {
 }
 
 /// An amount in fen (分): 250050 is ¥2500.50.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Money(pub i64);
 
 impl Money {

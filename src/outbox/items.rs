@@ -73,9 +73,18 @@ pub struct ClaimedItem {
 /// How a worker leaves an item.
 #[derive(Debug, Clone)]
 pub enum Finish {
-    Done { warnings: Option<String> },
-    Retry { delay_us: i64, code: String, message: String },
-    Failed { code: String, message: String },
+    Done {
+        warnings: Option<String>,
+    },
+    Retry {
+        delay_us: i64,
+        code: String,
+        message: String,
+    },
+    Failed {
+        code: String,
+        message: String,
+    },
     /// Shutdown: back to pending, attempts unchanged.
     Release,
 }
@@ -356,7 +365,11 @@ impl Outbox {
     }
 
     /// `rentsync retry`: failed items (and, on request, invalid ones) back to pending.
-    pub async fn requeue(&self, tenant: Option<&str>, include_invalid: bool) -> anyhow::Result<u64> {
+    pub async fn requeue(
+        &self,
+        tenant: Option<&str>,
+        include_invalid: bool,
+    ) -> anyhow::Result<u64> {
         let statuses = if include_invalid {
             "('failed', 'invalid')"
         } else {
@@ -365,7 +378,11 @@ impl Outbox {
         let sql = format!(
             "UPDATE rentsync_items SET status = 'pending', attempts = 0, next_attempt_us = 0 \
              WHERE status IN {statuses}{}",
-            if tenant.is_some() { " AND tenant = ?" } else { "" }
+            if tenant.is_some() {
+                " AND tenant = ?"
+            } else {
+                ""
+            }
         );
         let sql = self.db.sql(&sql);
         let mut q = sqlx::query(&sql);
@@ -376,7 +393,11 @@ impl Outbox {
     }
 
     /// Keys of a tenant's items that are still meant to be listed (for reconciliation).
-    pub async fn active_keys(&self, tenant: &str, kind: &str) -> anyhow::Result<Vec<(String, Listing)>> {
+    pub async fn active_keys(
+        &self,
+        tenant: &str,
+        kind: &str,
+    ) -> anyhow::Result<Vec<(String, Listing)>> {
         let rows = sqlx::query(&self.db.sql(
             "SELECT item_key, listing FROM rentsync_items WHERE tenant = ? AND kind = ? \
              AND synced_state IS NOT NULL",

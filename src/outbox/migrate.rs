@@ -41,18 +41,17 @@ pub async fn migrate(db: &Db) -> anyhow::Result<Vec<i64>> {
         };
         // Statements are idempotent (IF NOT EXISTS), so a crash half-way is repaired by a rerun.
         for stmt in statements(text) {
-            sqlx::query(&stmt).execute(&db.pool).await.map_err(|e| {
-                anyhow::anyhow!("migration {} failed: {e}\n{stmt}", m.version)
-            })?;
+            sqlx::query(&stmt)
+                .execute(&db.pool)
+                .await
+                .map_err(|e| anyhow::anyhow!("migration {} failed: {e}\n{stmt}", m.version))?;
         }
         let now = db.now_us().await?;
-        sqlx::query(&db.sql(
-            "INSERT INTO rentsync_migrations (version, applied_us) VALUES (?, ?)",
-        ))
-        .bind(m.version)
-        .bind(now)
-        .execute(&db.pool)
-        .await?;
+        sqlx::query(&db.sql("INSERT INTO rentsync_migrations (version, applied_us) VALUES (?, ?)"))
+            .bind(m.version)
+            .bind(now)
+            .execute(&db.pool)
+            .await?;
         applied.push(m.version);
     }
     Ok(applied)

@@ -44,7 +44,9 @@ impl Outbox {
     pub async fn open_existing(url: &str) -> anyhow::Result<Option<Self>> {
         let dialect = crate::db::Dialect::of_url(url)?;
         let url = if dialect == crate::db::Dialect::Sqlite {
-            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
             let path = path.split('?').next().unwrap_or(path);
             if !std::path::Path::new(path).exists() {
                 return Ok(None);
@@ -60,7 +62,12 @@ impl Outbox {
         Ok(probe.is_ok().then_some(Self { db }))
     }
 
-    pub async fn cache_get(&self, tenant: &str, kind: &str, key: &str) -> anyhow::Result<Option<String>> {
+    pub async fn cache_get(
+        &self,
+        tenant: &str,
+        kind: &str,
+        key: &str,
+    ) -> anyhow::Result<Option<String>> {
         let row: Option<(String,)> = sqlx::query_as(&self.db.sql(
             "SELECT value FROM rentsync_cache WHERE tenant = ? AND kind = ? AND cache_key = ?",
         ))
@@ -73,7 +80,13 @@ impl Outbox {
     }
 
     /// First writer wins: two workers that resolved the same photo keep one URL.
-    pub async fn cache_put(&self, tenant: &str, kind: &str, key: &str, value: &str) -> anyhow::Result<String> {
+    pub async fn cache_put(
+        &self,
+        tenant: &str,
+        kind: &str,
+        key: &str,
+        value: &str,
+    ) -> anyhow::Result<String> {
         let now = self.db.now_us().await?;
         let insert = sqlx::query(&self.db.sql(
             "INSERT INTO rentsync_cache (tenant, kind, cache_key, value, created_us) VALUES (?, ?, ?, ?, ?)",
@@ -162,7 +175,10 @@ impl Outbox {
     }
 
     /// Platform calls per (method, outcome), from the call log.
-    pub async fn call_counts(&self, tenant: &str) -> anyhow::Result<BTreeMap<(String, String), i64>> {
+    pub async fn call_counts(
+        &self,
+        tenant: &str,
+    ) -> anyhow::Result<BTreeMap<(String, String), i64>> {
         let rows = sqlx::query(&self.db.sql(
             "SELECT method, outcome, COUNT(*) AS n FROM rentsync_calls WHERE tenant = ? GROUP BY method, outcome",
         ))
@@ -171,7 +187,10 @@ impl Outbox {
         .await?;
         let mut out = BTreeMap::new();
         for r in rows {
-            out.insert((r.try_get("method")?, r.try_get("outcome")?), r.try_get("n")?);
+            out.insert(
+                (r.try_get("method")?, r.try_get("outcome")?),
+                r.try_get("n")?,
+            );
         }
         Ok(out)
     }
@@ -231,8 +250,12 @@ impl Outbox {
                     kind: r.try_get("kind")?,
                     room_code: r.try_get("item_key")?,
                     status: r.try_get("status")?,
-                    code: r.try_get::<Option<String>, _>("last_code")?.unwrap_or_default(),
-                    message: r.try_get::<Option<String>, _>("last_error")?.unwrap_or_default(),
+                    code: r
+                        .try_get::<Option<String>, _>("last_code")?
+                        .unwrap_or_default(),
+                    message: r
+                        .try_get::<Option<String>, _>("last_error")?
+                        .unwrap_or_default(),
                     attempts: r.try_get("attempts")?,
                 })
             })
@@ -242,25 +265,31 @@ impl Outbox {
     /// Marks this replica alive and returns how many replicas beat within `window_us`.
     pub async fn heartbeat(&self, owner: &str, window_us: i64) -> anyhow::Result<i64> {
         let now = self.db.now_us().await?;
-        let updated = sqlx::query(&self.db.sql(
-            "UPDATE rentsync_replicas SET heartbeat_us = ? WHERE owner = ?",
-        ))
+        let updated = sqlx::query(
+            &self
+                .db
+                .sql("UPDATE rentsync_replicas SET heartbeat_us = ? WHERE owner = ?"),
+        )
         .bind(now)
         .bind(owner)
         .execute(&self.db.pool)
         .await?;
         if updated.rows_affected() == 0 {
-            sqlx::query(&self.db.sql(
-                "INSERT INTO rentsync_replicas (owner, heartbeat_us) VALUES (?, ?)",
-            ))
+            sqlx::query(
+                &self
+                    .db
+                    .sql("INSERT INTO rentsync_replicas (owner, heartbeat_us) VALUES (?, ?)"),
+            )
             .bind(owner)
             .bind(now)
             .execute(&self.db.pool)
             .await?;
         }
-        let (n,): (i64,) = sqlx::query_as(&self.db.sql(
-            "SELECT COUNT(*) FROM rentsync_replicas WHERE heartbeat_us >= ?",
-        ))
+        let (n,): (i64,) = sqlx::query_as(
+            &self
+                .db
+                .sql("SELECT COUNT(*) FROM rentsync_replicas WHERE heartbeat_us >= ?"),
+        )
         .bind(now - window_us)
         .fetch_one(&self.db.pool)
         .await?;

@@ -109,7 +109,12 @@ impl DryRunReport {
                         b.rooms,
                         b.field,
                         b.rule,
-                        b.sample.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+                        b.sample
+                            .iter()
+                            .take(5)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     );
                 }
             }
@@ -135,7 +140,10 @@ impl DryRunReport {
                 let _ = writeln!(out, "| {label} | {n} |");
             }
             if !t.breaks.is_empty() {
-                let _ = writeln!(out, "\n### Rule breaks\n\n| Field | Rule | Rooms | Examples |\n|---|---|---:|---|");
+                let _ = writeln!(
+                    out,
+                    "\n### Rule breaks\n\n| Field | Rule | Rooms | Examples |\n|---|---|---:|---|"
+                );
                 for b in &t.breaks {
                     let _ = writeln!(
                         out,
@@ -143,7 +151,12 @@ impl DryRunReport {
                         b.field,
                         b.rule.replace('|', "\\|"),
                         b.rooms,
-                        b.sample.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+                        b.sample
+                            .iter()
+                            .take(5)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     );
                 }
             }

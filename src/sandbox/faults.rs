@@ -20,6 +20,8 @@ pub struct FaultConfig {
     /// Rates in 0.0..=1.0.
     pub http_5xx: f64,
     pub service_unavailable: f64,
+    /// Rate of `40005` answers beyond the real flow control (throttling bursts).
+    pub throttle: f64,
     pub timeout: f64,
     pub drop: f64,
     pub malformed: f64,
@@ -36,6 +38,8 @@ pub enum Fault {
     Http5xx,
     /// `20000 isp.unknow-error` before the call is applied.
     ServiceUnavailable,
+    /// `40005 isv.method-call-limited` before the call is applied.
+    Throttle,
     /// The call is applied, then the answer never comes (the client times out).
     Timeout,
     /// The call is applied, then the connection is cut mid-answer.
@@ -72,6 +76,7 @@ impl Faults {
         let table = [
             (c.http_5xx, Fault::Http5xx),
             (c.service_unavailable, Fault::ServiceUnavailable),
+            (c.throttle, Fault::Throttle),
             (c.timeout, Fault::Timeout),
             (c.drop, Fault::Drop),
             (c.malformed, Fault::Malformed),

@@ -56,6 +56,16 @@ pub async fn handle(
             sb.stats.record(&method, "fault/http_502");
             return (StatusCode::BAD_GATEWAY, "<html>502 Bad Gateway</html>").into_response();
         }
+        Fault::Throttle => {
+            sb.stats.record(&method, "fault/throttle");
+            let answer = Answer::error(
+                &method,
+                "40005",
+                "isv.method-call-limited",
+                "injected throttling burst",
+            );
+            return sb.reply_uncounted(answer).await;
+        }
         Fault::ServiceUnavailable => {
             let answer = Answer::error(
                 &method,
@@ -267,6 +277,15 @@ impl SandboxState {
             self.dirty.store(true, std::sync::atomic::Ordering::Relaxed);
         }
         answer
+    }
+
+    /// Writes an answer already counted under its fault.
+    async fn reply_uncounted(&self, answer: Answer) -> Response {
+        (
+            [(header::CONTENT_TYPE, "application/json;charset=utf-8")],
+            answer.body(&self.cfg.platform_private_key, None),
+        )
+            .into_response()
     }
 
     /// Writes the answer out, spoiling it as the drawn fault says.

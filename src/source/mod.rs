@@ -69,7 +69,12 @@ impl Source {
     }
 
     /// Rows changed after `cursor`, oldest first, at most `limit`.
-    pub async fn changed(&self, view: View, cursor: &Cursor, limit: i64) -> anyhow::Result<Vec<SourceRow>> {
+    pub async fn changed(
+        &self,
+        view: View,
+        cursor: &Cursor,
+        limit: i64,
+    ) -> anyhow::Result<Vec<SourceRow>> {
         let sql = self.db.sql(&format!(
             "SELECT {} FROM {} WHERE updated_at_us > ? OR (updated_at_us = ? AND room_code > ?) \
              ORDER BY updated_at_us, room_code LIMIT ?",
@@ -88,7 +93,12 @@ impl Source {
     }
 
     /// All rows after `after` by room code, at most `limit`: one page of a full scan.
-    pub async fn page(&self, view: View, after: &str, limit: i64) -> anyhow::Result<Vec<SourceRow>> {
+    pub async fn page(
+        &self,
+        view: View,
+        after: &str,
+        limit: i64,
+    ) -> anyhow::Result<Vec<SourceRow>> {
         let sql = self.db.sql(&format!(
             "SELECT {} FROM {} WHERE room_code > ? ORDER BY room_code LIMIT ?",
             view.columns(),

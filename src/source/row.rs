@@ -19,7 +19,8 @@ pub const COMMON_COLUMNS: &str = "room_code, community_key, community_name, city
     room_area_centi, rent_fen, deposit_fen, checkin_date, intro, room_configs, owners_tel, photos, \
     on_shelf, rented, active, updated_at_us";
 
-pub const DISPERSION_COLUMNS: &str = "rent_type, room_name, room_face, flat_area_centi, floor, total_floors, owners_name";
+pub const DISPERSION_COLUMNS: &str =
+    "rent_type, room_name, room_face, flat_area_centi, floor, total_floors, owners_name";
 pub const CONCENTRATION_COLUMNS: &str = "nickname, max_rent_fen, room_numbers, can_rent";
 
 /// Reads columns, collecting breaks instead of failing.
@@ -59,7 +60,8 @@ impl<'a> Reader<'a> {
     fn small(&mut self, col: &str) -> u8 {
         let v = self.int(col).unwrap_or(0);
         u8::try_from(v).unwrap_or_else(|_| {
-            self.breaks.push(Violation::invalid(col, format!("{v} is out of range")));
+            self.breaks
+                .push(Violation::invalid(col, format!("{v} is out of range")));
             0
         })
     }
@@ -86,8 +88,10 @@ impl<'a> Reader<'a> {
             None => NaiveDate::MIN,
             Some(s) => NaiveDate::parse_from_str(s.get(..10).unwrap_or(&s), "%Y-%m-%d")
                 .unwrap_or_else(|_| {
-                    self.breaks
-                        .push(Violation::invalid("checkin_time", format!("{s:?} is not a date YYYY-MM-DD")));
+                    self.breaks.push(Violation::invalid(
+                        "checkin_time",
+                        format!("{s:?} is not a date YYYY-MM-DD"),
+                    ));
                     NaiveDate::MIN
                 }),
         }
@@ -195,7 +199,10 @@ fn finish(c: Common, room: Room, breaks: Vec<Violation>) -> SourceRow {
 }
 
 pub fn dispersion(row: &AnyRow) -> SourceRow {
-    let mut r = Reader { row, breaks: Vec::new() };
+    let mut r = Reader {
+        row,
+        breaks: Vec::new(),
+    };
     let c = common(&mut r);
     let shared = match r.text("rent_type").as_deref() {
         Some("whole") | None => None,
@@ -205,7 +212,10 @@ pub fn dispersion(row: &AnyRow) -> SourceRow {
             let letter = match (chars.next(), chars.next()) {
                 (Some(ch), None) => ch,
                 _ => {
-                    r.breaks.push(Violation::invalid("room_name", format!("{name:?} must be one letter A-Z")));
+                    r.breaks.push(Violation::invalid(
+                        "room_name",
+                        format!("{name:?} must be one letter A-Z"),
+                    ));
                     'A'
                 }
             };
@@ -215,7 +225,10 @@ pub fn dispersion(row: &AnyRow) -> SourceRow {
             })
         }
         Some(other) => {
-            r.breaks.push(Violation::invalid("rent_type", format!("{other:?} must be whole or shared")));
+            r.breaks.push(Violation::invalid(
+                "rent_type",
+                format!("{other:?} must be whole or shared"),
+            ));
             None
         }
     };
@@ -244,7 +257,10 @@ pub fn dispersion(row: &AnyRow) -> SourceRow {
 }
 
 pub fn concentration(row: &AnyRow) -> SourceRow {
-    let mut r = Reader { row, breaks: Vec::new() };
+    let mut r = Reader {
+        row,
+        breaks: Vec::new(),
+    };
     let c = common(&mut r);
     let room = ConcentrationRoom {
         room_code: c.code.clone(),

@@ -83,13 +83,19 @@ pub async fn poll(
                 newest = newest.max(last.updated_at_us);
             }
             stats.rows += n as u64;
-            stats.add(outbox.enqueue(&tenant.name, &plans(rows, tenant.today())).await?);
+            stats.add(
+                outbox
+                    .enqueue(&tenant.name, &plans(rows, tenant.today()))
+                    .await?,
+            );
             if n < settings.batch {
                 break;
             }
         }
         if newest > watermark {
-            outbox.set_watermark(&tenant.name, view.name, newest).await?;
+            outbox
+                .set_watermark(&tenant.name, view.name, newest)
+                .await?;
         }
     }
     Ok(stats)
@@ -146,13 +152,19 @@ async fn scan_view(
             newest = newest.max(r.updated_at_us);
         }
         stats.rows += n as u64;
-        stats.add(outbox.enqueue(&tenant.name, &plans(rows, tenant.today())).await?);
+        stats.add(
+            outbox
+                .enqueue(&tenant.name, &plans(rows, tenant.today()))
+                .await?,
+        );
         if n < batch {
             break;
         }
     }
     if newest > 0 {
-        outbox.set_watermark(&tenant.name, view.name, newest).await?;
+        outbox
+            .set_watermark(&tenant.name, view.name, newest)
+            .await?;
     }
     Ok(seen)
 }

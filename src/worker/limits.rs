@@ -70,7 +70,12 @@ impl Limits {
     }
 
     fn quota(&self, method: &str, replicas: u32) -> Quota {
-        let qps = self.cfg.method_qps.get(method).copied().unwrap_or(self.cfg.qps);
+        let qps = self
+            .cfg
+            .method_qps
+            .get(method)
+            .copied()
+            .unwrap_or(self.cfg.qps);
         let share = (qps / replicas as f64).max(0.01);
         let burst = NonZeroU32::new(self.cfg.burst.max(1)).unwrap_or(NonZeroU32::MIN);
         Quota::with_period(Duration::from_secs_f64(1.0 / share))
@@ -86,13 +91,17 @@ impl Limits {
                 let mut map = self.methods.lock().unwrap_or_else(|p| p.into_inner());
                 let m = map.entry(method.to_string()).or_insert_with(|| Method {
                     replicas,
-                    limiter: Arc::new(DefaultDirectRateLimiter::direct(self.quota(method, replicas))),
+                    limiter: Arc::new(DefaultDirectRateLimiter::direct(
+                        self.quota(method, replicas),
+                    )),
                     paused_until: None,
                     strikes: 0,
                 });
                 if m.replicas != replicas {
                     m.replicas = replicas;
-                    m.limiter = Arc::new(DefaultDirectRateLimiter::direct(self.quota(method, replicas)));
+                    m.limiter = Arc::new(DefaultDirectRateLimiter::direct(
+                        self.quota(method, replicas),
+                    ));
                 }
                 (m.limiter.clone(), m.paused_until)
             };

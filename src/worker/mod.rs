@@ -40,7 +40,12 @@ pub struct TenantCtx {
 }
 
 impl TenantCtx {
-    pub fn new(name: impl Into<String>, platform: Arc<dyn Platform>, source: Option<Source>, rates: RateConfig) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        platform: Arc<dyn Platform>,
+        source: Option<Source>,
+        rates: RateConfig,
+    ) -> Self {
         Self {
             name: name.into(),
             platform,
@@ -115,7 +120,9 @@ pub struct CallMetrics {
 impl CallMetrics {
     pub fn record(&self, method: &str, outcome: &str, latency: Duration) {
         let mut m = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let e = m.entry((method.to_string(), outcome.to_string())).or_default();
+        let e = m
+            .entry((method.to_string(), outcome.to_string()))
+            .or_default();
         e.0 += 1;
         e.1 += latency;
     }
@@ -192,7 +199,9 @@ pub async fn drain_once(
 
 fn log_finish(tenant: &str, room: &str, how: &Finish) {
     match how {
-        Finish::Done { warnings: None } => tracing::debug!(tenant, room, outcome = "done", "room synced"),
+        Finish::Done { warnings: None } => {
+            tracing::debug!(tenant, room, outcome = "done", "room synced")
+        }
         Finish::Done { warnings: Some(w) } => {
             tracing::warn!(tenant, room, outcome = "done", warnings = %w, "room synced with warnings")
         }
@@ -202,6 +211,8 @@ fn log_finish(tenant: &str, room: &str, how: &Finish) {
         Finish::Failed { code, message } => {
             tracing::warn!(tenant, room, outcome = "failed", code = %code, error = %message, "platform refused the room")
         }
-        Finish::Release => tracing::info!(tenant, room, outcome = "released", "lease lost or released"),
+        Finish::Release => {
+            tracing::info!(tenant, room, outcome = "released", "lease lost or released")
+        }
     }
 }

@@ -28,7 +28,10 @@ pub async fn fetch(ctx: &TenantCtx, location: &str) -> Result<Vec<u8>, PhotoErro
         .await
         .map_err(|e| PhotoError(format!("cannot read {}: {e}", path.display())))?;
     if meta.len() > MAX_SOURCE_BYTES {
-        return Err(PhotoError(format!("{} bytes is larger than the {MAX_SOURCE_BYTES}-byte cap", meta.len())));
+        return Err(PhotoError(format!(
+            "{} bytes is larger than the {MAX_SOURCE_BYTES}-byte cap",
+            meta.len()
+        )));
     }
     tokio::fs::read(&path)
         .await
@@ -58,7 +61,9 @@ async fn fetch_http(ctx: &TenantCtx, url: &str) -> Result<Vec<u8>, PhotoError> {
 /// What `common.image.upload` accepts: a real JPEG or PNG of at most `max_bytes`.
 pub fn check(bytes: &[u8], max_bytes: usize) -> Result<(), PhotoError> {
     if image_kind(bytes).is_none() {
-        return Err(PhotoError("not a JPEG or PNG file (format read from its bytes)".into()));
+        return Err(PhotoError(
+            "not a JPEG or PNG file (format read from its bytes)".into(),
+        ));
     }
     if bytes.len() > max_bytes {
         return Err(PhotoError(format!(

@@ -84,11 +84,21 @@ async fn run(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Result<Opt
         // Gone from the source: never listed means nothing to do; listed means off shelf.
         if item.synced_state.is_some() && item.synced_state.as_deref() != Some(&state_label) {
             let tag = listing.kind();
-            call(ctx, outbox, "alipay.eco.renthouse.room.state.sync", key, || {
-                ctx.platform.set_room_state(key, tag, state, rent)
-            })
+            call(
+                ctx,
+                outbox,
+                "alipay.eco.renthouse.room.state.sync",
+                key,
+                || ctx.platform.set_room_state(key, tag, state, rent),
+            )
             .await?;
-            progress(outbox, item, item.synced_payload_hash.as_deref().unwrap_or(""), &state_label).await?;
+            progress(
+                outbox,
+                item,
+                item.synced_payload_hash.as_deref().unwrap_or(""),
+                &state_label,
+            )
+            .await?;
         }
         return Ok(None);
     }
@@ -101,20 +111,32 @@ async fn run(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Result<Opt
     if item.synced_payload_hash.as_deref() != Some(&payload_hash) {
         let adding = item.synced_payload_hash.is_none();
         let method = room_payload(&room).method();
-        call(ctx, outbox, method, key, || ctx.platform.upsert_room(&room, adding)).await?;
+        call(ctx, outbox, method, key, || {
+            ctx.platform.upsert_room(&room, adding)
+        })
+        .await?;
         progress(outbox, item, &payload_hash, &state_label).await?;
     } else if item.synced_state.as_deref() != Some(&state_label) {
         let tag = listing.kind();
-        call(ctx, outbox, "alipay.eco.renthouse.room.state.sync", key, || {
-            ctx.platform.set_room_state(key, tag, state, rent)
-        })
+        call(
+            ctx,
+            outbox,
+            "alipay.eco.renthouse.room.state.sync",
+            key,
+            || ctx.platform.set_room_state(key, tag, state, rent),
+        )
         .await?;
         progress(outbox, item, &payload_hash, &state_label).await?;
     }
     Ok((!warnings.is_empty()).then(|| warnings.join("; ")))
 }
 
-async fn progress(outbox: &Outbox, item: &ClaimedItem, payload: &str, state: &str) -> Result<(), Stop> {
+async fn progress(
+    outbox: &Outbox,
+    item: &ClaimedItem,
+    payload: &str,
+    state: &str,
+) -> Result<(), Stop> {
     if outbox.record_progress(item, payload, state).await? {
         Ok(())
     } else {
@@ -139,7 +161,11 @@ fn content_hash(room: &Room) -> String {
 }
 
 /// The community reference: the operator's own code, a cached one, or a fresh community sync.
-async fn community(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Result<CommunityRef, Stop> {
+async fn community(
+    ctx: &TenantCtx,
+    outbox: &Outbox,
+    item: &ClaimedItem,
+) -> Result<CommunityRef, Stop> {
     let listing = &item.listing;
     if let Some(code) = &listing.community_code {
         return Ok(CommunityRef::Code(code.clone()));
@@ -154,12 +180,21 @@ async fn community(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Resu
         }
     }
     let c = &listing.community;
-    let r = call(ctx, outbox, "alipay.eco.renthouse.community.info.sync", &item.key, || {
-        ctx.platform.sync_community(c)
-    })
+    let r = call(
+        ctx,
+        outbox,
+        "alipay.eco.renthouse.community.info.sync",
+        &item.key,
+        || ctx.platform.sync_community(c),
+    )
     .await?;
     let stored = outbox
-        .cache_put(&ctx.name, "community", &key, &serde_json::to_string(&r).map_err(anyhow::Error::from)?)
+        .cache_put(
+            &ctx.name,
+            "community",
+            &key,
+            &serde_json::to_string(&r).map_err(anyhow::Error::from)?,
+        )
         .await?;
     Ok(serde_json::from_str(&stored).unwrap_or(r))
 }
@@ -185,7 +220,11 @@ pub fn community_key(listing: &crate::plan::Listing) -> String {
 
 /// Photo URLs in order; photos that cannot be used are skipped with a warning, so the room still
 /// syncs with the rest.
-async fn photos(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Result<(Vec<String>, Vec<String>), Stop> {
+async fn photos(
+    ctx: &TenantCtx,
+    outbox: &Outbox,
+    item: &ClaimedItem,
+) -> Result<(Vec<String>, Vec<String>), Stop> {
     let mut urls = Vec::new();
     let mut warnings = Vec::new();
     for (i, location) in item.listing.photos.iter().enumerate() {
@@ -211,9 +250,13 @@ async fn photos(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Result<
             warnings.push(format!("photo {} ({location}): {e}", i + 1));
             continue;
         }
-        let url = call(ctx, outbox, "alipay.eco.renthouse.common.image.upload", &item.key, || {
-            ctx.platform.upload_photo(&bytes)
-        })
+        let url = call(
+            ctx,
+            outbox,
+            "alipay.eco.renthouse.common.image.upload",
+            &item.key,
+            || ctx.platform.upload_photo(&bytes),
+        )
         .await?;
         urls.push(outbox.cache_put(&ctx.name, "photo", &key, &url).await?);
     }
@@ -221,7 +264,13 @@ async fn photos(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Result<
 }
 
 /// One platform call: limiter, a couple of quick retries for transient failures, the call log.
-async fn call<T, F, Fut>(ctx: &TenantCtx, outbox: &Outbox, method: &str, key: &str, f: F) -> Result<T, Stop>
+async fn call<T, F, Fut>(
+    ctx: &TenantCtx,
+    outbox: &Outbox,
+    method: &str,
+    key: &str,
+    f: F,
+) -> Result<T, Stop>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<T, AlipayError>>,

@@ -1,0 +1,443 @@
+//! The sample operator database: the schema of `fixtures/<db>/schema.sql` (the operator's own
+//! tables plus the contract views) and a generator of N listings with realistic variety, a share
+//! of which break platform rules the way real data does (a rent typed in yuan×100, a mobile number
+//! instead of a 400 line, an intro pasted twice, eleven photos, a date a year ahead).
+//!
+//! Used by `rentsync fixtures`, the demo, the tests and the benchmarks. Rows are written as
+//! multi-row INSERTs of literals, so 1,000,000 listings load in minutes, not hours.
+
+use std::fmt::Write;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::db::{Db, Dialect};
+
+pub const POSTGRES_SCHEMA: &str = include_str!("../fixtures/postgres/schema.sql");
+pub const MYSQL_SCHEMA: &str = include_str!("../fixtures/mysql/schema.sql");
+pub const SQLITE_SCHEMA: &str = include_str!("../fixtures/sqlite/schema.sql");
+
+/// Photo files shipped in `fixtures/photos/` (relative to a tenant's `photo_dir`).
+pub const PHOTOS: &[&str] = &[
+    "living-room-1.jpg",
+    "interior-lamp-1.jpg",
+    "building-1.jpg",
+    "building-2.jpg",
+    "lakeside-1.jpg",
+    "landscape-1.jpg",
+];
+
+/// Drops and recreates the operator tables and the contract views.
+pub async fn load_schema(db: &Db) -> anyhow::Result<()> {
+    let schema = match db.dialect {
+        Dialect::Postgres => POSTGRES_SCHEMA,
+        Dialect::Mysql => MYSQL_SCHEMA,
+        Dialect::Sqlite => SQLITE_SCHEMA,
+    };
+    sqlx::raw_sql(schema)
+        .execute(&db.pool)
+        .await
+        .map_err(|e| anyhow::anyhow!("loading the fixture schema: {e}"))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct GenOptions {
+    /// Listings to make (whole flats + shared bedrooms + room types).
+    pub listings: usize,
+    pub seed: u64,
+    /// Share of listings that break a platform rule.
+    pub broken_rate: f64,
+    /// Share of listings whose photos are missing or unusable.
+    pub bad_photo_rate: f64,
+}
+
+impl Default for GenOptions {
+    fn default() -> Self {
+        Self {
+            listings: 300,
+            seed: 42,
+            broken_rate: 0.02,
+            bad_photo_rate: 0.01,
+        }
+    }
+}
+
+/// What the generator wrote.
+#[derive(Debug, Default, Clone, Copy, serde::Serialize)]
+pub struct GenStats {
+    pub communities: usize,
+    pub whole_flats: usize,
+    pub bedrooms: usize,
+    pub room_types: usize,
+    pub rooms: usize,
+    pub photos: usize,
+    pub broken: usize,
+}
+
+impl GenStats {
+    pub fn listings(&self) -> usize {
+        self.whole_flats + self.bedrooms + self.room_types
+    }
+}
+
+const CITIES: &[(&str, &str, f64, f64, &[(&str, &str)])] = &[
+    (
+        "310100",
+        "上海市",
+        121.47,
+        31.23,
+        &[
+            ("310115", "浦东新区"),
+            ("310104", "徐汇区"),
+            ("310105", "长宁区"),
+        ],
+    ),
+    (
+        "330100",
+        "杭州市",
+        120.16,
+        30.27,
+        &[
+            ("330106", "西湖区"),
+            ("330108", "滨江区"),
+            ("330110", "余杭区"),
+        ],
+    ),
+    (
+        "440300",
+        "深圳市",
+        114.06,
+        22.54,
+        &[
+            ("440305", "南山区"),
+            ("440304", "福田区"),
+            ("440306", "宝安区"),
+        ],
+    ),
+    (
+        "110100",
+        "北京市",
+        116.40,
+        39.90,
+        &[
+            ("110105", "朝阳区"),
+            ("110108", "海淀区"),
+            ("110106", "丰台区"),
+        ],
+    ),
+];
+const NAMES_A: &[&str] = &[
+    "阳光", "翠苑", "锦绣", "金色", "绿城", "万科", "碧桂", "星河", "东方", "世纪",
+];
+const NAMES_B: &[&str] = &[
+    "花园", "家园", "新村", "公寓", "名邸", "雅苑", "华庭", "小区", "城", "里",
+];
+const INTROS: &[&str] = &[
+    "南北通透，采光好，近地铁站，拎包入住。",
+    "精装修，家电齐全，小区环境安静，适合上班族。",
+    "朝南大主卧，带阳台，步行五分钟到商场。",
+    "新装修未住人，独立卫生间，可短租。",
+];
+
+fn q(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+struct Batch {
+    head: &'static str,
+    rows: Vec<String>,
+}
+
+impl Batch {
+    fn new(head: &'static str) -> Self {
+        Self {
+            head,
+            rows: Vec::new(),
+        }
+    }
+}
+
+/// Generates `opts.listings` listings into a freshly loaded schema.
+pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
+    let mut rng = StdRng::seed_from_u64(opts.seed);
+    let mut stats = GenStats::default();
+    let mut communities = Batch::new("INSERT INTO communities (id, name, city_code, city_name, district_code, district_name, address, lng, lat, community_code) VALUES ");
+    let mut buildings = Batch::new("INSERT INTO buildings (id, community_id, nickname, building_no, total_floors, service_tel, archived) VALUES ");
+    let mut flats = Batch::new("INSERT INTO flats (id, community_id, building_no, unit_no, door_no, floor, total_floors, bedrooms, parlors, toilets, area, rent_type, rent, deposit, available_from, intro, amenities, agent_name, agent_tel, listed, rented, archived) VALUES ");
+    let mut bedrooms = Batch::new("INSERT INTO bedrooms (id, flat_id, letter, orientation, area, rent, deposit, available_from, amenities, listed, rented, archived) VALUES ");
+    let mut types = Batch::new("INSERT INTO room_types (id, building_id, name, bedrooms, parlors, toilets, area, min_rent, max_rent, deposit, available_from, intro, amenities, listed, archived) VALUES ");
+    let mut rooms = Batch::new(
+        "INSERT INTO rooms (id, room_type_id, door_no, floor, vacant, archived) VALUES ",
+    );
+    let mut photos = Batch::new(
+        "INSERT INTO photos (id, owner_kind, owner_id, position, location, deleted) VALUES ",
+    );
+
+    let today = chrono::Utc::now().date_naive();
+    let date = |rng: &mut StdRng, broken: bool| -> String {
+        let days = if broken { 300 } else { rng.gen_range(-10..60) };
+        (today + chrono::Duration::days(days))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let mut photo_id = 0u64;
+    let mut add_photos = |batch: &mut Batch,
+                          kind: &str,
+                          owner: u64,
+                          n: usize,
+                          bad: bool,
+                          stats: &mut GenStats,
+                          rng: &mut StdRng| {
+        for pos in 0..n {
+            photo_id += 1;
+            let location = if bad && pos == 0 {
+                "missing/photo-that-is-not-there.jpg".to_string()
+            } else {
+                PHOTOS[rng.gen_range(0..PHOTOS.len())].to_string()
+            };
+            batch.rows.push(format!(
+                "({photo_id}, {}, {owner}, {pos}, {}, 0)",
+                q(kind),
+                q(&location)
+            ));
+            stats.photos += 1;
+        }
+    };
+
+    let mut community_id = 0u64;
+    let mut new_community = |rng: &mut StdRng, batch: &mut Batch, stats: &mut GenStats| -> u64 {
+        community_id += 1;
+        let (city_code, city, lng, lat, districts) = CITIES[rng.gen_range(0..CITIES.len())];
+        let (dcode, district) = districts[rng.gen_range(0..districts.len())];
+        let name = format!(
+            "{}{}{}",
+            NAMES_A[rng.gen_range(0..NAMES_A.len())],
+            NAMES_B[rng.gen_range(0..NAMES_B.len())],
+            community_id
+        );
+        let by_name = rng.gen_bool(0.3);
+        batch.rows.push(format!(
+            "({community_id}, {}, {}, {}, {}, {}, {}, {:.6}, {:.6}, NULL)",
+            q(&name),
+            if by_name { "NULL".into() } else { q(city_code) },
+            q(city),
+            if by_name { "NULL".into() } else { q(dcode) },
+            q(district),
+            q(&format!(
+                "{city}{district}{}路{}号",
+                NAMES_A[rng.gen_range(0..NAMES_A.len())],
+                rng.gen_range(1..999)
+            )),
+            lng + rng.gen_range(-0.2..0.2),
+            lat + rng.gen_range(-0.2..0.2),
+        ));
+        stats.communities += 1;
+        community_id
+    };
+
+    let mut flat_id = 1000u64;
+    let mut bedroom_id = 0u64;
+    let mut type_id = 0u64;
+    let mut building_id = 0u64;
+    let mut room_id = 0u64;
+    let mut current_community = new_community(&mut rng, &mut communities, &mut stats);
+    let tel = |rng: &mut StdRng, broken: bool| -> String {
+        if broken {
+            format!("138{:08}", rng.gen_range(0..100_000_000))
+        } else {
+            format!("400{:07}", rng.gen_range(0..10_000_000))
+        }
+    };
+
+    while stats.listings() < opts.listings {
+        if rng.gen_bool(0.1) {
+            current_community = new_community(&mut rng, &mut communities, &mut stats);
+        }
+        let broken = rng.gen_bool(opts.broken_rate);
+        if broken {
+            stats.broken += 1;
+        }
+        let bad_photos = rng.gen_bool(opts.bad_photo_rate);
+        let roll: f64 = rng.gen();
+        let listed = rng.gen_bool(0.9);
+        if roll < 0.55 {
+            // 整租
+            flat_id += 1;
+            let bedrooms_n = if broken && rng.gen_bool(0.3) {
+                30
+            } else {
+                rng.gen_range(1..5)
+            };
+            let rent = if broken && rng.gen_bool(0.5) {
+                50.0
+            } else {
+                rng.gen_range(1500..12000) as f64
+            };
+            let intro = if broken {
+                INTROS[0].repeat(30)
+            } else {
+                INTROS[rng.gen_range(0..INTROS.len())].to_string()
+            };
+            let total = rng.gen_range(6..33);
+            let late = broken && rng.gen_bool(0.3);
+            let available = date(&mut rng, late);
+            flats.rows.push(format!(
+                "({flat_id}, {current_community}, '{}', '{}', '{}', {}, {total}, {bedrooms_n}, {}, {}, {:.2}, 'whole', {rent:.2}, {rent:.2}, '{}', {}, '2,3,4,5,6,11,13', {}, {}, {}, {}, 0)",
+                rng.gen_range(1..20), rng.gen_range(1..4), rng.gen_range(101..2802),
+                rng.gen_range(1..=total), rng.gen_range(0..3), rng.gen_range(1..3),
+                rng.gen_range(35.0..160.0), available, q(&intro),
+                q("王管家"), q(&tel(&mut rng, broken)), listed as u8, rng.gen_bool(0.1) as u8,
+            ));
+            let n = if broken && rng.gen_bool(0.2) {
+                11
+            } else {
+                rng.gen_range(1..4)
+            };
+            add_photos(
+                &mut photos,
+                "flat",
+                flat_id,
+                n,
+                bad_photos,
+                &mut stats,
+                &mut rng,
+            );
+            stats.whole_flats += 1;
+        } else if roll < 0.8 {
+            // 合租: a flat of 3 bedrooms, each its own listing
+            flat_id += 1;
+            let total = rng.gen_range(6..33);
+            flats.rows.push(format!(
+                "({flat_id}, {current_community}, '{}', '{}', '{}', {}, {total}, 3, 1, 2, {:.2}, 'shared', NULL, NULL, '{}', {}, '1,3,4,5,8,9', {}, {}, {}, 0, 0)",
+                rng.gen_range(1..20), rng.gen_range(1..4), rng.gen_range(101..2802),
+                rng.gen_range(1..=total), rng.gen_range(80.0..140.0), date(&mut rng, false),
+                q(INTROS[rng.gen_range(0..INTROS.len())]), q("李管家"), q(&tel(&mut rng, false)), listed as u8,
+            ));
+            add_photos(&mut photos, "flat", flat_id, 1, false, &mut stats, &mut rng);
+            for letter in ['A', 'B', 'C'] {
+                bedroom_id += 1;
+                let rent = if broken && letter == 'A' {
+                    99.0
+                } else {
+                    rng.gen_range(900..4000) as f64
+                };
+                bedrooms.rows.push(format!(
+                    "({bedroom_id}, {flat_id}, '{letter}', {}, {:.2}, {rent:.2}, {rent:.2}, NULL, '2,11,12,13', {}, {}, 0)",
+                    rng.gen_range(1..9), rng.gen_range(9.0..25.0), rng.gen_bool(0.9) as u8, rng.gen_bool(0.2) as u8,
+                ));
+                add_photos(
+                    &mut photos,
+                    "bedroom",
+                    bedroom_id,
+                    rng.gen_range(0..2),
+                    bad_photos && letter == 'A',
+                    &mut stats,
+                    &mut rng,
+                );
+                stats.bedrooms += 1;
+            }
+        } else {
+            // 集中式: a building with room types
+            building_id += 1;
+            let total = rng.gen_range(8..30);
+            buildings.rows.push(format!(
+                "({building_id}, {current_community}, {}, '{}', {total}, {}, 0)",
+                q(&format!(
+                    "{}公寓{}店",
+                    NAMES_A[rng.gen_range(0..NAMES_A.len())],
+                    building_id
+                )),
+                rng.gen_range(1..9),
+                q(&tel(&mut rng, false)),
+            ));
+            for t in 0..rng.gen_range(2..5) {
+                type_id += 1;
+                let min = rng.gen_range(1800..6000) as f64;
+                let intro = if broken && t == 0 {
+                    INTROS[1].repeat(20)
+                } else {
+                    INTROS[rng.gen_range(0..INTROS.len())].to_string()
+                };
+                types.rows.push(format!(
+                    "({type_id}, {building_id}, {}, 1, {}, 1, {:.2}, {min:.2}, {:.2}, {min:.2}, '{}', {}, '2,3,4,5,11,13', {}, 0)",
+                    q(["精装一居室", "开间", "两居室", "loft"][t % 4]), rng.gen_range(0..2), rng.gen_range(20.0..60.0),
+                    min + rng.gen_range(0..800) as f64, date(&mut rng, false), q(&intro), listed as u8,
+                ));
+                add_photos(
+                    &mut photos,
+                    "room_type",
+                    type_id,
+                    rng.gen_range(1..4),
+                    false,
+                    &mut stats,
+                    &mut rng,
+                );
+                for r in 0..rng.gen_range(3..9) {
+                    room_id += 1;
+                    rooms.rows.push(format!(
+                        "({room_id}, {type_id}, '{:02}{:02}', {}, {}, 0)",
+                        r / 4 + 2,
+                        r + 1 + t * 10,
+                        r / 4 + 2,
+                        rng.gen_bool(0.6) as u8,
+                    ));
+                    stats.rooms += 1;
+                }
+                stats.room_types += 1;
+            }
+        }
+        if communities.rows.len() + flats.rows.len() + photos.rows.len() > 3000 {
+            flush(
+                db,
+                &mut [
+                    &mut communities,
+                    &mut buildings,
+                    &mut flats,
+                    &mut bedrooms,
+                    &mut types,
+                    &mut rooms,
+                    &mut photos,
+                ],
+            )
+            .await?;
+        }
+    }
+    flush(
+        db,
+        &mut [
+            &mut communities,
+            &mut buildings,
+            &mut flats,
+            &mut bedrooms,
+            &mut types,
+            &mut rooms,
+            &mut photos,
+        ],
+    )
+    .await?;
+    Ok(stats)
+}
+
+/// Writes the batches in dependency order, in one transaction.
+async fn flush(db: &Db, batches: &mut [&mut Batch]) -> anyhow::Result<()> {
+    let mut tx = db.pool.begin().await?;
+    for b in batches.iter_mut() {
+        for chunk in b.rows.chunks(500) {
+            let mut sql = String::from(b.head);
+            for (i, row) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                let _ = write!(sql, "{row}");
+            }
+            sqlx::raw_sql(&sql)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| anyhow::anyhow!("fixture insert failed: {e}"))?;
+        }
+        b.rows.clear();
+    }
+    tx.commit().await?;
+    Ok(())
+}
