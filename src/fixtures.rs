@@ -81,7 +81,10 @@ impl GenStats {
     }
 }
 
-const CITIES: &[(&str, &str, f64, f64, &[(&str, &str)])] = &[
+/// A city: code, name, centre longitude and latitude, and (code, name) of some districts.
+type City = (&'static str, &'static str, f64, f64, &'static [(&'static str, &'static str)]);
+
+const CITIES: &[City] = &[
     (
         "310100",
         "上海市",
