@@ -127,6 +127,19 @@ impl Db {
     }
 }
 
+/// A text column. MySQL hands TEXT columns to the `Any` driver as BLOB, so bytes are accepted
+/// too and read as UTF-8.
+pub fn text(row: &sqlx::any::AnyRow, col: &str) -> Result<Option<String>, sqlx::Error> {
+    use sqlx::Row;
+    match row.try_get::<Option<String>, _>(col) {
+        Ok(v) => Ok(v),
+        Err(e) => match row.try_get::<Option<Vec<u8>>, _>(col) {
+            Ok(bytes) => Ok(bytes.map(|b| String::from_utf8_lossy(&b).into_owned())),
+            Err(_) => Err(e),
+        },
+    }
+}
+
 /// A database URL with its password replaced, fit for logs and errors.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.find('@')) {

@@ -143,6 +143,15 @@ const INTROS: &[&str] = &[
     "新装修未住人，独立卫生间，可短租。",
 ];
 
+/// TRUE/FALSE: PostgreSQL's flags are BOOLEAN; MySQL and SQLite read these as 1/0.
+fn b(v: bool) -> &'static str {
+    if v {
+        "TRUE"
+    } else {
+        "FALSE"
+    }
+}
+
 fn q(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
@@ -200,7 +209,7 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
                 PHOTOS[rng.gen_range(0..PHOTOS.len())].to_string()
             };
             batch.rows.push(format!(
-                "({photo_id}, {}, {owner}, {pos}, {}, 0)",
+                "({photo_id}, {}, {owner}, {pos}, {}, FALSE)",
                 q(kind),
                 q(&location)
             ));
@@ -286,11 +295,11 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
             let late = broken && rng.gen_bool(0.3);
             let available = date(&mut rng, late);
             flats.rows.push(format!(
-                "({flat_id}, {current_community}, '{}', '{}', '{}', {}, {total}, {bedrooms_n}, {}, {}, {:.2}, 'whole', {rent:.2}, {rent:.2}, '{}', {}, '2,3,4,5,6,11,13', {}, {}, {}, {}, 0)",
+                "({flat_id}, {current_community}, '{}', '{}', '{}', {}, {total}, {bedrooms_n}, {}, {}, {:.2}, 'whole', {rent:.2}, {rent:.2}, '{}', {}, '2,3,4,5,6,11,13', {}, {}, {}, {}, FALSE)",
                 rng.gen_range(1..20), rng.gen_range(1..4), rng.gen_range(101..2802),
                 rng.gen_range(1..=total), rng.gen_range(0..3), rng.gen_range(1..3),
                 rng.gen_range(35.0..160.0), available, q(&intro),
-                q("王管家"), q(&tel(&mut rng, broken)), listed as u8, rng.gen_bool(0.1) as u8,
+                q("王管家"), q(&tel(&mut rng, broken)), b(listed), b(rng.gen_bool(0.1)),
             ));
             let n = if broken && rng.gen_bool(0.2) {
                 11
@@ -312,10 +321,10 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
             flat_id += 1;
             let total = rng.gen_range(6..33);
             flats.rows.push(format!(
-                "({flat_id}, {current_community}, '{}', '{}', '{}', {}, {total}, 3, 1, 2, {:.2}, 'shared', NULL, NULL, '{}', {}, '1,3,4,5,8,9', {}, {}, {}, 0, 0)",
+                "({flat_id}, {current_community}, '{}', '{}', '{}', {}, {total}, 3, 1, 2, {:.2}, 'shared', NULL, NULL, '{}', {}, '1,3,4,5,8,9', {}, {}, {}, FALSE, FALSE)",
                 rng.gen_range(1..20), rng.gen_range(1..4), rng.gen_range(101..2802),
                 rng.gen_range(1..=total), rng.gen_range(80.0..140.0), date(&mut rng, false),
-                q(INTROS[rng.gen_range(0..INTROS.len())]), q("李管家"), q(&tel(&mut rng, false)), listed as u8,
+                q(INTROS[rng.gen_range(0..INTROS.len())]), q("李管家"), q(&tel(&mut rng, false)), b(listed),
             ));
             add_photos(&mut photos, "flat", flat_id, 1, false, &mut stats, &mut rng);
             for letter in ['A', 'B', 'C'] {
@@ -326,8 +335,8 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
                     rng.gen_range(900..4000) as f64
                 };
                 bedrooms.rows.push(format!(
-                    "({bedroom_id}, {flat_id}, '{letter}', {}, {:.2}, {rent:.2}, {rent:.2}, NULL, '2,11,12,13', {}, {}, 0)",
-                    rng.gen_range(1..9), rng.gen_range(9.0..25.0), rng.gen_bool(0.9) as u8, rng.gen_bool(0.2) as u8,
+                    "({bedroom_id}, {flat_id}, '{letter}', {}, {:.2}, {rent:.2}, {rent:.2}, NULL, '2,11,12,13', {}, {}, FALSE)",
+                    rng.gen_range(1..9), rng.gen_range(9.0..25.0), b(rng.gen_bool(0.9)), b(rng.gen_bool(0.2)),
                 ));
                 add_photos(
                     &mut photos,
@@ -345,7 +354,7 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
             building_id += 1;
             let total = rng.gen_range(8..30);
             buildings.rows.push(format!(
-                "({building_id}, {current_community}, {}, '{}', {total}, {}, 0)",
+                "({building_id}, {current_community}, {}, '{}', {total}, {}, FALSE)",
                 q(&format!(
                     "{}公寓{}店",
                     NAMES_A[rng.gen_range(0..NAMES_A.len())],
@@ -363,9 +372,9 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
                     INTROS[rng.gen_range(0..INTROS.len())].to_string()
                 };
                 types.rows.push(format!(
-                    "({type_id}, {building_id}, {}, 1, {}, 1, {:.2}, {min:.2}, {:.2}, {min:.2}, '{}', {}, '2,3,4,5,11,13', {}, 0)",
+                    "({type_id}, {building_id}, {}, 1, {}, 1, {:.2}, {min:.2}, {:.2}, {min:.2}, '{}', {}, '2,3,4,5,11,13', {}, FALSE)",
                     q(["精装一居室", "开间", "两居室", "loft"][t % 4]), rng.gen_range(0..2), rng.gen_range(20.0..60.0),
-                    min + rng.gen_range(0..800) as f64, date(&mut rng, false), q(&intro), listed as u8,
+                    min + rng.gen_range(0..800) as f64, date(&mut rng, false), q(&intro), b(listed),
                 ));
                 add_photos(
                     &mut photos,
@@ -379,11 +388,11 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
                 for r in 0..rng.gen_range(3..9) {
                     room_id += 1;
                     rooms.rows.push(format!(
-                        "({room_id}, {type_id}, '{:02}{:02}', {}, {}, 0)",
+                        "({room_id}, {type_id}, '{:02}{:02}', {}, {}, FALSE)",
                         r / 4 + 2,
                         r + 1 + t * 10,
                         r / 4 + 2,
-                        rng.gen_bool(0.6) as u8,
+                        b(rng.gen_bool(0.6)),
                     ));
                     stats.rooms += 1;
                 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::response::ResponseError;
 
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorClass {
@@ -56,12 +57,10 @@ impl AlipayError {
                 _ => ErrorClass::Permanent,
             },
             AlipayError::Platform { code, sub_code, .. } => classify(code, sub_code),
-            // A body that is not JSON is a broken proxy or a hiccup; a body whose signature fails is
-            // either tampering or a wrong platform key configured: the tenant must stop until fixed.
-            AlipayError::Response { source, .. } => match source {
-                ResponseError::Malformed(_) | ResponseError::NoNode(_) => ErrorClass::Transient,
-                _ => ErrorClass::Credentials,
-            },
+            // A body that is not JSON, or whose signature fails, is never taken; one such answer
+            // is a broken proxy or tampering in transit and the call is retried. A wrong platform
+            // key fails every call: the worker pauses the tenant when they keep coming.
+            AlipayError::Response { .. } => ErrorClass::Transient,
             AlipayError::Encode { .. } => ErrorClass::Permanent,
         }
     }
@@ -76,6 +75,17 @@ impl AlipayError {
             | AlipayError::Decode { method, .. }
             | AlipayError::Encode { method, .. } => method,
         }
+    }
+
+    /// An answer whose signature did not verify (or was missing on a success).
+    pub fn is_bad_signature(&self) -> bool {
+        matches!(
+            self,
+            AlipayError::Response {
+                source: ResponseError::BadSignature | ResponseError::Unsigned,
+                ..
+            }
+        )
     }
 
     /// The platform's code and sub_code, when the platform answered.

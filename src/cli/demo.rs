@@ -157,7 +157,7 @@ qps = {qps}
         .await;
         exec(
             &operator,
-            &format!("UPDATE flats SET listed = 0 WHERE id = {}", flat(b)),
+            &format!("UPDATE flats SET listed = FALSE WHERE id = {}", flat(b)),
         )
         .await?;
         ok &= wait(&sandbox, "   off shelf  room", &b.room_code, |r| {

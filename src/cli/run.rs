@@ -14,6 +14,10 @@ use crate::config::Config;
 use crate::db::Dialect;
 use crate::worker::{drain_once, full_scan, poll, FeedSettings, TenantCtx};
 
+/// How often a replica says it is alive; a replica silent for 3 beats no longer counts.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+const HEARTBEAT_WINDOW_US: i64 = 3_000_000;
+
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     #[command(flatten)]
@@ -61,6 +65,15 @@ impl Daemon {
                 tracing::info!(tenant = %t.name, rows = stats.rows, created = stats.queued.created,
                     changed = stats.queued.changed, invalid = stats.queued.invalid, "first full scan done");
             }
+        }
+        // Join the replicas before working: others see us within one heartbeat and halve their
+        // share of the rate limit; until then we wait, so the limit holds across the join.
+        let replicas = rt.outbox.heartbeat(&rt.owner, HEARTBEAT_WINDOW_US).await?;
+        for t in &rt.tenants {
+            t.limits.set_replicas(replicas as u32);
+        }
+        if replicas > 1 {
+            tokio::time::sleep(HEARTBEAT * 3 / 2).await;
         }
         let mut tasks = tokio::task::JoinSet::new();
         for t in &rt.tenants {
@@ -198,7 +211,7 @@ async fn heartbeat_loop(rt: Arc<Runtime>, stop: Arc<AtomicBool>) -> anyhow::Resu
     let retention = Duration::from_secs(rt.cfg.worker.call_log_days * 86_400);
     let mut last_prune = Instant::now() - Duration::from_secs(3600);
     while !stop.load(Ordering::Relaxed) {
-        match rt.outbox.heartbeat(&rt.owner, 15_000_000).await {
+        match rt.outbox.heartbeat(&rt.owner, HEARTBEAT_WINDOW_US).await {
             Ok(n) => {
                 for t in &rt.tenants {
                     t.limits.set_replicas(n as u32);
@@ -212,7 +225,7 @@ async fn heartbeat_loop(rt: Arc<Runtime>, stop: Arc<AtomicBool>) -> anyhow::Resu
                 tracing::warn!(error = %e, "call log not pruned");
             }
         }
-        tokio::time::sleep(Duration::from_secs(5)).await;
+        tokio::time::sleep(HEARTBEAT).await;
     }
     Ok(())
 }

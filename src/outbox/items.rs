@@ -133,7 +133,7 @@ impl Outbox {
                 q = q.bind(*k);
             }
             for row in q.fetch_all(&self.db.pool).await? {
-                let listing: String = row.try_get("listing")?;
+                let listing = crate::db::text(&row, "listing")?.unwrap_or_default();
                 let status: String = row.try_get("status")?;
                 out.insert(
                     row.try_get("item_key")?,
@@ -269,7 +269,7 @@ impl Outbox {
             .bind(&key)
             .execute(&mut *tx)
             .await?;
-            let listing: String = row.try_get("listing")?;
+            let listing = crate::db::text(&row, "listing")?.unwrap_or_default();
             items.push(ClaimedItem {
                 tenant: tenant.to_string(),
                 listing: serde_json::from_str(&listing)?,
@@ -408,7 +408,7 @@ impl Outbox {
         .await?;
         let mut out = Vec::new();
         for row in rows {
-            let listing: Listing = serde_json::from_str(&row.try_get::<String, _>("listing")?)?;
+            let listing: Listing = serde_json::from_str(&crate::db::text(&row, "listing")?.unwrap_or_default())?;
             if listing.active {
                 out.push((row.try_get("item_key")?, listing));
             }

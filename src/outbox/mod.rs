@@ -68,7 +68,7 @@ impl Outbox {
         kind: &str,
         key: &str,
     ) -> anyhow::Result<Option<String>> {
-        let row: Option<(String,)> = sqlx::query_as(&self.db.sql(
+        let row = sqlx::query(&self.db.sql(
             "SELECT value FROM rentsync_cache WHERE tenant = ? AND kind = ? AND cache_key = ?",
         ))
         .bind(tenant)
@@ -76,7 +76,10 @@ impl Outbox {
         .bind(key)
         .fetch_optional(&self.db.pool)
         .await?;
-        Ok(row.map(|r| r.0))
+        Ok(match row {
+            Some(r) => crate::db::text(&r, "value")?,
+            None => None,
+        })
     }
 
     /// First writer wins: two workers that resolved the same photo keep one URL.
@@ -253,9 +256,7 @@ impl Outbox {
                     code: r
                         .try_get::<Option<String>, _>("last_code")?
                         .unwrap_or_default(),
-                    message: r
-                        .try_get::<Option<String>, _>("last_error")?
-                        .unwrap_or_default(),
+                    message: crate::db::text(&r, "last_error")?.unwrap_or_default(),
                     attempts: r.try_get("attempts")?,
                 })
             })

@@ -31,7 +31,7 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn text(&mut self, col: &str) -> Option<String> {
-        match self.row.try_get::<Option<String>, _>(col) {
+        match crate::db::text(self.row, col) {
             Ok(v) => v.filter(|s| !s.trim().is_empty()),
             Err(e) => {
                 self.contract(col, "TEXT", e);

@@ -37,6 +37,8 @@ pub struct TenantCtx {
     pub(crate) locks: KeyedLocks,
     // A std mutex around an Instant: read and written without await points.
     paused_until: Mutex<Option<Instant>>,
+    /// Answers in a row whose signature failed: many mean a wrong platform key, not bad luck.
+    bad_answers: std::sync::atomic::AtomicU32,
 }
 
 impl TenantCtx {
@@ -62,6 +64,23 @@ impl TenantCtx {
             metrics: CallMetrics::default(),
             locks: KeyedLocks::default(),
             paused_until: Mutex::new(None),
+            bad_answers: std::sync::atomic::AtomicU32::new(0),
+        }
+    }
+
+    /// Counts answers that failed verification; after `BAD_ANSWERS_PAUSE` in a row the tenant
+    /// pauses, as with refused credentials.
+    fn answer_checked(&self, bad_signature: bool) {
+        if !bad_signature {
+            self.bad_answers.store(0, Ordering::Relaxed);
+            return;
+        }
+        let n = self.bad_answers.fetch_add(1, Ordering::Relaxed) + 1;
+        if n >= BAD_ANSWERS_PAUSE {
+            tracing::error!(tenant = %self.name, answers = n,
+                "answers keep failing signature checks: is platform_public_key_file the platform's key? pausing the tenant");
+            self.pause_tenant(Duration::from_secs(60));
+            self.bad_answers.store(0, Ordering::Relaxed);
         }
     }
 
@@ -93,6 +112,8 @@ impl TenantCtx {
             .date_naive()
     }
 }
+
+const BAD_ANSWERS_PAUSE: u32 = 8;
 
 /// Async locks by name, so two workers never resolve the same community or photo at once.
 #[derive(Default)]

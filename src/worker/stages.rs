@@ -289,6 +289,7 @@ where
             tracing::warn!(error = %e, "call log not written");
         }
         ctx.metrics.record(method, &outcome, started.elapsed());
+        ctx.answer_checked(r.as_ref().err().is_some_and(AlipayError::is_bad_signature));
         match &r {
             Ok(_) => ctx.limits.succeeded(method),
             Err(e) if e.class() == ErrorClass::Throttled => {

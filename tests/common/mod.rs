@@ -2,6 +2,8 @@
 //! CLI and the official SDK. Keys are made once per test binary, since RSA key generation is slow.
 #![allow(dead_code)]
 
+pub mod engine;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
