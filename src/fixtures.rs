@@ -82,7 +82,13 @@ impl GenStats {
 }
 
 /// A city: code, name, centre longitude and latitude, and (code, name) of some districts.
-type City = (&'static str, &'static str, f64, f64, &'static [(&'static str, &'static str)]);
+type City = (
+    &'static str,
+    &'static str,
+    f64,
+    f64,
+    &'static [(&'static str, &'static str)],
+);
 
 const CITIES: &[City] = &[
     (

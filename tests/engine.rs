@@ -35,11 +35,25 @@ fn pick_flats(env: &Env, n: usize) -> Vec<(String, String)> {
         .sandbox
         .rooms()
         .into_iter()
-        .filter(|r| r.flats_tag == 1 && r.room_status == 1 && r.rent_status == 1 && r.room_code.ends_with("00"))
-        .map(|r| (r.room_code.clone(), r.room_code.trim_end_matches("00").to_string()))
+        .filter(|r| {
+            r.flats_tag == 1
+                && r.room_status == 1
+                && r.rent_status == 1
+                && r.room_code.ends_with("00")
+        })
+        .map(|r| {
+            (
+                r.room_code.clone(),
+                r.room_code.trim_end_matches("00").to_string(),
+            )
+        })
         .collect();
     flats.sort();
-    assert!(flats.len() >= n, "need {n} listed whole flats, have {}", flats.len());
+    assert!(
+        flats.len() >= n,
+        "need {n} listed whole flats, have {}",
+        flats.len()
+    );
     flats.truncate(n);
     flats
 }
@@ -52,31 +66,81 @@ async fn flows_converge(backend: Backend) {
     let counts = rt.outbox.counts().await.unwrap();
     let failures = rt.outbox.failures(5).await.unwrap();
     assert!(
-        counts.get(&("t1".into(), ItemStatus::Done)).copied().unwrap_or(0) > 40,
+        counts
+            .get(&("t1".into(), ItemStatus::Done))
+            .copied()
+            .unwrap_or(0)
+            > 40,
         "{counts:?} {failures:?}"
     );
 
     let f = pick_flats(&env, 4);
-    env.exec(&format!("UPDATE flats SET rent = rent + 111 WHERE id = {}", f[0].1)).await;
-    env.exec(&format!("UPDATE flats SET listed = FALSE WHERE id = {}", f[1].1)).await;
-    env.exec(&format!("UPDATE flats SET rented = TRUE WHERE id = {}", f[2].1)).await;
-    env.exec(&format!("DELETE FROM photos WHERE owner_kind = 'flat' AND owner_id = {}", f[3].1)).await;
-    env.exec(&format!("DELETE FROM flats WHERE id = {}", f[3].1)).await;
+    env.exec(&format!(
+        "UPDATE flats SET rent = rent + 111 WHERE id = {}",
+        f[0].1
+    ))
+    .await;
+    env.exec(&format!(
+        "UPDATE flats SET listed = FALSE WHERE id = {}",
+        f[1].1
+    ))
+    .await;
+    env.exec(&format!(
+        "UPDATE flats SET rented = TRUE WHERE id = {}",
+        f[2].1
+    ))
+    .await;
+    env.exec(&format!(
+        "DELETE FROM photos WHERE owner_kind = 'flat' AND owner_id = {}",
+        f[3].1
+    ))
+    .await;
+    env.exec(&format!("DELETE FROM flats WHERE id = {}", f[3].1))
+        .await;
     let before: Vec<_> = f.iter().map(|(code, _)| room_calls(&env, code)).collect();
     resync_all(&rt).await;
     assert_eq!(env.differences().await, Vec::<String>::new());
 
     let after: Vec<_> = f.iter().map(|(code, _)| room_calls(&env, code)).collect();
-    assert_eq!(after[0].0, before[0].0 + 1, "a price change resends the room once");
+    assert_eq!(
+        after[0].0,
+        before[0].0 + 1,
+        "a price change resends the room once"
+    );
     for i in 1..4 {
-        assert_eq!(after[i].0, before[i].0, "room {}: a state flip never resends the room", f[i].0);
-        assert_eq!(after[i].1, before[i].1 + 1, "room {}: one room.state.sync ({before:?} → {after:?})", f[i].0);
+        assert_eq!(
+            after[i].0, before[i].0,
+            "room {}: a state flip never resends the room",
+            f[i].0
+        );
+        assert_eq!(
+            after[i].1,
+            before[i].1 + 1,
+            "room {}: one room.state.sync ({before:?} → {after:?})",
+            f[i].0
+        );
     }
-    let deleted = env.h.sandbox.rooms().into_iter().find(|r| r.room_code == f[3].0).unwrap();
-    assert_eq!(deleted.room_status, 0, "a room gone from the source is taken off shelf");
+    let deleted = env
+        .h
+        .sandbox
+        .rooms()
+        .into_iter()
+        .find(|r| r.room_code == f[3].0)
+        .unwrap();
+    assert_eq!(
+        deleted.room_status, 0,
+        "a room gone from the source is taken off shelf"
+    );
 
     // Nothing changed: a third resync makes no room call at all.
-    let total = |env: &Env| env.h.sandbox.rooms().iter().map(|r| r.room_calls + r.state_calls).sum::<u64>();
+    let total = |env: &Env| {
+        env.h
+            .sandbox
+            .rooms()
+            .iter()
+            .map(|r| r.room_calls + r.state_calls)
+            .sum::<u64>()
+    };
     let calls = total(&env);
     resync_all(&rt).await;
     assert_eq!(total(&env), calls);
@@ -95,7 +159,11 @@ async fn late_commits_are_seen_and_bursts_coalesce(backend: Backend) {
     let f = pick_flats(&env, 2);
 
     // B commits now and is polled; A was stamped 3 s earlier but commits after that poll.
-    env.exec(&format!("UPDATE flats SET rent = rent + 7 WHERE id = {}", f[1].1)).await;
+    env.exec(&format!(
+        "UPDATE flats SET rent = rent + 7 WHERE id = {}",
+        f[1].1
+    ))
+    .await;
     poll(t, &source, &rt.outbox, &feed).await.unwrap();
     env.exec(&format!(
         "UPDATE flats SET rent = rent + 9, updated_at = {} WHERE id = {}",
@@ -104,22 +172,38 @@ async fn late_commits_are_seen_and_bursts_coalesce(backend: Backend) {
     ))
     .await;
     let s = poll(t, &source, &rt.outbox, &feed).await.unwrap();
-    assert!(s.queued.changed >= 1, "the late commit inside the overlap window is queued: {s:?}");
-    drain_once(t, &rt.outbox, &rt.owner, &settings, &stop).await.unwrap();
+    assert!(
+        s.queued.changed >= 1,
+        "the late commit inside the overlap window is queued: {s:?}"
+    );
+    drain_once(t, &rt.outbox, &rt.owner, &settings, &stop)
+        .await
+        .unwrap();
     assert_eq!(env.differences().await, Vec::<String>::new());
 
     // 100 edits of one room in a burst, followed by the feed: at most 2 room calls.
     let (calls_before, _) = room_calls(&env, &f[0].0);
     for i in 0..100 {
-        env.exec(&format!("UPDATE flats SET rent = {} WHERE id = {}", 2000 + i, f[0].1)).await;
+        env.exec(&format!(
+            "UPDATE flats SET rent = {} WHERE id = {}",
+            2000 + i,
+            f[0].1
+        ))
+        .await;
         if i == 50 {
             poll(t, &source, &rt.outbox, &feed).await.unwrap();
         }
     }
     poll(t, &source, &rt.outbox, &feed).await.unwrap();
-    drain_once(t, &rt.outbox, &rt.owner, &settings, &stop).await.unwrap();
+    drain_once(t, &rt.outbox, &rt.owner, &settings, &stop)
+        .await
+        .unwrap();
     let (calls_after, _) = room_calls(&env, &f[0].0);
-    assert!(calls_after - calls_before <= 2, "100 edits cost {} room calls", calls_after - calls_before);
+    assert!(
+        calls_after - calls_before <= 2,
+        "100 edits cost {} room calls",
+        calls_after - calls_before
+    );
     assert_eq!(env.differences().await, Vec::<String>::new());
     env.cleanup().await;
 }
@@ -138,7 +222,7 @@ on_every_backend!(flows_converge, late_commits_are_seen_and_bursts_coalesce);
 async fn faults_do_not_stop_convergence_and_no_forged_answer_is_taken() {
     let env = Env::new(Backend::Sqlite, 60, |c| {
         c.limits.qps = 40.0;
-        c.limits.burst = 5;
+        c.limits.burst = 0;
         c.faults.seed = 11;
         c.faults.http_5xx = 0.2;
         c.faults.timeout = 0.05;
@@ -160,10 +244,23 @@ async fn faults_do_not_stop_convergence_and_no_forged_answer_is_taken() {
         .map(|o| o["fault/bad_signature"].as_u64().unwrap_or(0))
         .sum();
     let calls = rt.outbox.call_counts("t1").await.unwrap();
-    let rejected: i64 = calls.iter().filter(|((_, o), _)| o == "bad_signature").map(|(_, n)| n).sum();
-    assert!(forged > 0, "the fault mix must include forged answers: {stats}");
-    assert_eq!(rejected as u64, forged, "every forged answer was refused by the client");
-    assert_eq!(stats["limited_calls"], 0, "the client kept to the platform's rate: {stats}");
+    let rejected: i64 = calls
+        .iter()
+        .filter(|((_, o), _)| o == "bad_signature")
+        .map(|(_, n)| n)
+        .sum();
+    assert!(
+        forged > 0,
+        "the fault mix must include forged answers: {stats}"
+    );
+    assert_eq!(
+        rejected as u64, forged,
+        "every forged answer was refused by the client"
+    );
+    assert_eq!(
+        stats["limited_calls"], 0,
+        "the client kept to the platform's rate: {stats}"
+    );
     assert_eq!(stats["concurrent_room_calls"], 0);
     env.cleanup().await;
 }
@@ -172,7 +269,7 @@ async fn faults_do_not_stop_convergence_and_no_forged_answer_is_taken() {
 async fn two_daemons_share_a_postgres_state_database() {
     let env = Env::new(Backend::Postgres, 150, |c| {
         c.limits.qps = 30.0;
-        c.limits.burst = 3;
+        c.limits.burst = 0;
         c.faults.latency_ms = 20;
     })
     .await;
@@ -182,17 +279,37 @@ async fn two_daemons_share_a_postgres_state_database() {
     let da = Daemon::spawn(a.clone(), stop.clone()).await.unwrap();
     let db = Daemon::spawn(b.clone(), stop.clone()).await.unwrap();
     let started = Instant::now();
-    while a.outbox.outstanding("t1").await.unwrap() > 0 && started.elapsed() < Duration::from_secs(120) {
+    while a.outbox.outstanding("t1").await.unwrap() > 0
+        && started.elapsed() < Duration::from_secs(120)
+    {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     da.stop(Duration::from_secs(10)).await.unwrap();
     db.stop(Duration::from_secs(10)).await.unwrap();
     assert_eq!(env.differences().await, Vec::<String>::new());
 
-    let worked = |rt: &Runtime| rt.tenants[0].metrics.snapshot().values().map(|(n, _)| n).sum::<u64>();
-    assert!(worked(&a) > 0 && worked(&b) > 0, "both replicas worked: {} and {}", worked(&a), worked(&b));
+    let worked = |rt: &Runtime| {
+        rt.tenants[0]
+            .metrics
+            .snapshot()
+            .values()
+            .map(|(n, _)| n)
+            .sum::<u64>()
+    };
+    assert!(
+        worked(&a) > 0 && worked(&b) > 0,
+        "both replicas worked: {} and {}",
+        worked(&a),
+        worked(&b)
+    );
     let stats = env.h.sandbox.stats_json();
-    assert_eq!(stats["concurrent_room_calls"], 0, "never two calls for one room at once: {stats}");
-    assert_eq!(stats["limited_calls"], 0, "together they kept to the limit: {stats}");
+    assert_eq!(
+        stats["concurrent_room_calls"], 0,
+        "never two calls for one room at once: {stats}"
+    );
+    assert_eq!(
+        stats["limited_calls"], 0,
+        "together they kept to the limit: {stats}"
+    );
     env.cleanup().await;
 }

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use super::response::ResponseError;
 
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorClass {

@@ -31,8 +31,8 @@ pub struct SandboxArgs {
     /// Calls per second per (app, method); 0 turns flow control off.
     #[arg(long, default_value_t = 50.0)]
     pub qps: f64,
-    /// Calls that may arrive at once after a quiet spell.
-    #[arg(long, default_value_t = 10)]
+    /// Calls that may arrive at once after a quiet spell (0: one second's worth).
+    #[arg(long, default_value_t = 0)]
     pub burst: u32,
     /// Per-method rate, METHOD=QPS (repeatable).
     #[arg(long = "method-qps", value_parser = parse_method_qps)]

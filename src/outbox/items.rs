@@ -408,7 +408,8 @@ impl Outbox {
         .await?;
         let mut out = Vec::new();
         for row in rows {
-            let listing: Listing = serde_json::from_str(&crate::db::text(&row, "listing")?.unwrap_or_default())?;
+            let listing: Listing =
+                serde_json::from_str(&crate::db::text(&row, "listing")?.unwrap_or_default())?;
             if listing.active {
                 out.push((row.try_get("item_key")?, listing));
             }

@@ -13,7 +13,8 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 pub struct LimitConfig {
     /// Calls per second for every method without its own entry; 0 turns flow control off.
     pub qps: f64,
-    /// How many calls may arrive at once after a quiet spell.
+    /// How many calls may arrive at once after a quiet spell; 0 means one second's worth (the
+    /// platform states its limits as calls per second).
     pub burst: u32,
     /// Per-method overrides (full method name → calls per second).
     pub per_method: BTreeMap<String, f64>,
@@ -23,7 +24,7 @@ impl Default for LimitConfig {
     fn default() -> Self {
         Self {
             qps: 50.0,
-            burst: 10,
+            burst: 0,
             per_method: BTreeMap::new(),
         }
     }
@@ -39,6 +40,7 @@ fn limiter(qps: f64, burst: u32) -> anyhow::Result<Option<DefaultKeyedRateLimite
         return Ok(None);
     }
     let period = Duration::from_secs_f64(1.0 / qps);
+    let burst = if burst == 0 { qps.ceil() as u32 } else { burst };
     let quota = Quota::with_period(period)
         .ok_or_else(|| anyhow::anyhow!("qps {qps} is too high"))?
         .allow_burst(NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN));

@@ -65,11 +65,28 @@ async fn server_db(backend: Backend, name: &str) -> String {
 
 impl Env {
     /// A fresh operator database with `listings` generated listings, and an empty state database.
-    pub async fn new(backend: Backend, listings: usize, tweak: impl FnOnce(&mut SandboxConfig)) -> Self {
-        Self::with_options(backend, GenOptions { listings, broken_rate: 0.05, ..Default::default() }, tweak).await
+    pub async fn new(
+        backend: Backend,
+        listings: usize,
+        tweak: impl FnOnce(&mut SandboxConfig),
+    ) -> Self {
+        Self::with_options(
+            backend,
+            GenOptions {
+                listings,
+                broken_rate: 0.05,
+                ..Default::default()
+            },
+            tweak,
+        )
+        .await
     }
 
-    pub async fn with_options(backend: Backend, gen: GenOptions, tweak: impl FnOnce(&mut SandboxConfig)) -> Self {
+    pub async fn with_options(
+        backend: Backend,
+        gen: GenOptions,
+        tweak: impl FnOnce(&mut SandboxConfig),
+    ) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut scratch = Vec::new();
         let (op_url, state_url) = match backend {
@@ -91,7 +108,15 @@ impl Env {
             generate(&op, &gen).await.expect("generate");
         }
         let h = Harness::with(tweak).await;
-        Env { backend, h, op_url, state_url, op, dir, scratch }
+        Env {
+            backend,
+            h,
+            op_url,
+            state_url,
+            op,
+            dir,
+            scratch,
+        }
     }
 
     /// Config text for one tenant on this environment; `extra` is appended to the [source],
@@ -131,7 +156,11 @@ qps = {qps}
     }
 
     pub fn config(&self, qps: f64, request_timeout_secs: u64) -> Config {
-        Config::parse(&self.config_text(qps, request_timeout_secs), self.dir.path()).expect("config")
+        Config::parse(
+            &self.config_text(qps, request_timeout_secs),
+            self.dir.path(),
+        )
+        .expect("config")
     }
 
     pub async fn exec(&self, sql: &str) {
@@ -168,7 +197,11 @@ qps = {qps}
         let mut seen = std::collections::HashSet::new();
         let mut diffs = Vec::new();
         for view in VIEWS {
-            let tag = if view.name.contains("dispersion") { 1 } else { 2 };
+            let tag = if view.name.contains("dispersion") {
+                1
+            } else {
+                2
+            };
             let mut after = String::new();
             loop {
                 let rows = source.page(view, &after, 1000).await.expect("page");
@@ -185,7 +218,9 @@ qps = {qps}
                     let on = state == rentsync::model::RoomState::OnShelf;
                     let rented = rent == rentsync::model::RentStatus::Rented;
                     match room {
-                        None if p.is_valid() && p.listing.active => diffs.push(format!("{key}: missing on the platform")),
+                        None if p.is_valid() && p.listing.active => {
+                            diffs.push(format!("{key}: missing on the platform"))
+                        }
                         None => {}
                         Some(_) if !p.is_valid() && p.listing.active => {}
                         Some(r) if !p.listing.active => {
@@ -195,17 +230,26 @@ qps = {qps}
                         }
                         Some(r) => {
                             if (r.room_status == 1) != on {
-                                diffs.push(format!("{key}: room_status {} but source on_shelf={on}", r.room_status));
+                                diffs.push(format!(
+                                    "{key}: room_status {} but source on_shelf={on}",
+                                    r.room_status
+                                ));
                             }
                             if (r.rent_status == 2) != rented {
-                                diffs.push(format!("{key}: rent_status {} but source rented={rented}", r.rent_status));
+                                diffs.push(format!(
+                                    "{key}: rent_status {} but source rented={rented}",
+                                    r.rent_status
+                                ));
                             }
                             let want = match &p.listing.room {
                                 rentsync::model::Room::Dispersion(d) => d.rent.yuan(),
                                 rentsync::model::Room::Concentration(c) => c.rent.yuan(),
                             };
                             if r.biz_content["room_amount"].as_str() != Some(want.as_str()) {
-                                diffs.push(format!("{key}: room_amount {} but source {want}", r.biz_content["room_amount"]));
+                                diffs.push(format!(
+                                    "{key}: room_amount {} but source {want}",
+                                    r.biz_content["room_amount"]
+                                ));
                             }
                         }
                     }

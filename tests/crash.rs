@@ -1,0 +1,96 @@
+//! kill -9 of the daemon at random moments during a resync, restarted each time: the platform
+//! ends equal to the source, nothing is lost, and duplicate calls stay bounded (and are reported).
+//! `RENTSYNC_CRASH_LISTINGS` sets the size (default 2,000; the figure in docs/BENCHMARKS.md is
+//! for 10,000).
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::engine::{Backend, Env};
+use rand::{Rng, SeedableRng};
+use rentsync::fixtures::GenOptions;
+use rentsync::outbox::Outbox;
+
+const KILLS: usize = 10;
+const CONCURRENCY: u64 = 8;
+
+fn start(config: &std::path::Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_rentsync"))
+        .args(["run", "--config"])
+        .arg(config)
+        .env("RENTSYNC_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start rentsync run")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_during_a_resync_loses_nothing_and_bounds_duplicates() {
+    let listings: usize = std::env::var("RENTSYNC_CRASH_LISTINGS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let env = Env::with_options(
+        Backend::Sqlite,
+        GenOptions {
+            listings,
+            broken_rate: 0.01,
+            ..Default::default()
+        },
+        |c| {
+            c.limits.qps = 0.0;
+            c.faults.latency_ms = 2;
+        },
+    )
+    .await;
+    let config = env.dir.path().join("rentsync.toml");
+    std::fs::write(&config, env.config_text(1000.0, 5)).unwrap();
+
+    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+    let started = Instant::now();
+    for _ in 0..KILLS {
+        let mut child = start(&config);
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(400..2000))).await;
+        child.kill().expect("kill -9");
+        child.wait().unwrap();
+    }
+    let mut child = start(&config);
+    let outbox = loop {
+        if let Ok(Some(o)) = Outbox::open_existing(&env.state_url).await {
+            break o;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let counts = outbox.counts().await.unwrap();
+        let total: i64 = counts.values().sum();
+        let outstanding = outbox.outstanding("t1").await.unwrap();
+        if total as usize >= listings && outstanding == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no convergence: {counts:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(child.wait().unwrap().success(), "SIGTERM is a clean stop");
+
+    assert_eq!(env.differences().await, Vec::<String>::new());
+    let rooms = env.h.sandbox.rooms();
+    let duplicates: u64 = rooms.iter().map(|r| r.room_calls.saturating_sub(1)).sum();
+    let bound = KILLS as u64 * CONCURRENCY;
+    println!(
+        "crash test: {listings} listings, {} on the platform, {KILLS} kills, {duplicates} duplicate room calls (bound {bound}), {:.1} s",
+        rooms.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        duplicates <= bound,
+        "{duplicates} duplicate room calls for {KILLS} kills"
+    );
+    env.cleanup().await;
+}
