@@ -223,11 +223,10 @@ qps = {qps}
                         }
                         None => {}
                         Some(_) if !p.is_valid() && p.listing.active => {}
-                        Some(r) if !p.listing.active => {
-                            if r.room_status != 0 {
-                                diffs.push(format!("{key}: inactive in the source but on shelf"));
-                            }
+                        Some(r) if !p.listing.active && r.room_status != 0 => {
+                            diffs.push(format!("{key}: inactive in the source but on shelf"));
                         }
+                        Some(_) if !p.listing.active => {}
                         Some(r) => {
                             if (r.room_status == 1) != on {
                                 diffs.push(format!(
