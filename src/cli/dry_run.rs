@@ -51,13 +51,9 @@ pub async fn dry_run(cfg: &Config, batch: i64) -> anyhow::Result<DryRunReport> {
         for view in VIEWS {
             let kind = kind_label(view.kind);
             let mut seen = HashSet::new();
-            let mut after = String::new();
-            loop {
-                let rows = source.page(view, &after, batch).await?;
-                let n = rows.len() as i64;
-                if let Some(last) = rows.last() {
-                    after = last.listing.room_code().to_string();
-                }
+            let mut batches = source.scan(view, batch as usize);
+            while let Some(rows) = batches.recv().await {
+                let rows = rows?;
                 let plans: Vec<_> = rows
                     .into_iter()
                     .map(|r| plan_with(r.listing, r.breaks, today))
@@ -113,9 +109,6 @@ pub async fn dry_run(cfg: &Config, batch: i64) -> anyhow::Result<DryRunReport> {
                             }
                         }
                     }
-                }
-                if n < batch {
-                    break;
                 }
             }
             if let Some(o) = &outbox {

@@ -92,7 +92,37 @@ impl Source {
         Ok(rows.iter().map(|r| view.convert(r)).collect())
     }
 
-    /// All rows after `after` by room code, at most `limit`: one page of a full scan.
+    /// Every row of a view in one streaming read, delivered in batches of `batch` through a
+    /// bounded channel: memory stays flat in the number of rooms, and the database evaluates the
+    /// view once (a keyset on a computed `room_code` would make it evaluate the view per page).
+    pub fn scan(&self, view: View, batch: usize) -> tokio::sync::mpsc::Receiver<anyhow::Result<Vec<SourceRow>>> {
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let pool = self.db.pool.clone();
+        let sql = format!("SELECT {} FROM {}", view.columns(), view.name);
+        tokio::spawn(async move {
+            use futures_util::StreamExt;
+            let mut rows = sqlx::query(&sql).fetch(&pool);
+            let mut buf = Vec::with_capacity(batch);
+            while let Some(row) = rows.next().await {
+                match row {
+                    Ok(r) => buf.push(view.convert(&r)),
+                    Err(e) => {
+                        let _ = tx.send(Err(anyhow::anyhow!("reading {}: {e}", view.name))).await;
+                        return;
+                    }
+                }
+                if buf.len() >= batch && tx.send(Ok(std::mem::take(&mut buf))).await.is_err() {
+                    return;
+                }
+            }
+            if !buf.is_empty() {
+                let _ = tx.send(Ok(buf)).await;
+            }
+        });
+        rx
+    }
+
+    /// All rows after `after` by room code, at most `limit`: one page of a keyset read.
     pub async fn page(
         &self,
         view: View,

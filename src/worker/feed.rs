@@ -139,27 +139,16 @@ async fn scan_view(
     stats: &mut ScanStats,
 ) -> anyhow::Result<HashSet<String>> {
     let mut seen = HashSet::new();
-    let mut after = String::new();
     let mut newest = 0;
-    loop {
-        let rows = source.page(view, &after, batch).await?;
-        let n = rows.len() as i64;
-        if let Some(last) = rows.last() {
-            after = last.listing.room_code().to_string();
-        }
+    let mut batches = source.scan(view, batch as usize);
+    while let Some(rows) = batches.recv().await {
+        let rows = rows?;
         for r in &rows {
             seen.insert(r.listing.room_code().to_string());
             newest = newest.max(r.updated_at_us);
         }
-        stats.rows += n as u64;
-        stats.add(
-            outbox
-                .enqueue(&tenant.name, &plans(rows, tenant.today()))
-                .await?,
-        );
-        if n < batch {
-            break;
-        }
+        stats.rows += rows.len() as u64;
+        stats.add(outbox.enqueue(&tenant.name, &plans(rows, tenant.today())).await?);
     }
     if newest > 0 {
         outbox
