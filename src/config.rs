@@ -12,7 +12,7 @@ use crate::alipay::{AppPrivateKey, ClientConfig, PublicKey, SignType};
 use crate::secret::Secret;
 use crate::worker::{FeedSettings, RateConfig, WorkerSettings};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// rentsync's own tables: SQLite for one replica, PostgreSQL or MySQL for several.
@@ -22,12 +22,41 @@ pub struct Config {
     pub source: SourceSettings,
     #[serde(default)]
     pub worker: WorkerConfig,
+    #[serde(default)]
+    pub ops: OpsConfig,
     #[serde(rename = "tenant", default)]
     pub tenants: Vec<TenantConfig>,
 }
 
 fn default_state_database() -> String {
     "sqlite://rentsync-state.db".into()
+}
+
+/// The service endpoints (`/metrics`, `/healthz`, `/readyz`) of `rentsync run`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpsConfig {
+    /// Loopback by default; `listen = ""` turns the endpoints off. Changing it needs a restart.
+    pub listen: String,
+}
+
+impl Default for OpsConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:9187".into(),
+        }
+    }
+}
+
+impl OpsConfig {
+    pub fn addr(&self) -> anyhow::Result<Option<std::net::SocketAddr>> {
+        if self.listen.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(self.listen.parse().with_context(|| {
+            format!("ops.listen {:?} is not an address:port", self.listen)
+        })?))
+    }
 }
 
 /// How the change feed reads the source views.
@@ -178,6 +207,9 @@ impl Config {
     /// Every problem at once, one line each.
     fn validate(&self) -> anyhow::Result<()> {
         let mut problems = Vec::new();
+        if let Err(e) = self.ops.addr() {
+            problems.push(format!("{e:#}"));
+        }
         if let Err(e) = crate::db::Dialect::of_url(&self.state_database) {
             problems.push(format!("state_database: {e}"));
         }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod fixtures;
 pub mod model;
+pub mod ops;
 pub mod outbox;
 pub mod plan;
 pub mod platform;

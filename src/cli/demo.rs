@@ -130,7 +130,7 @@ qps = {qps}
 
     // Live changes, followed by the daemon.
     let stop = Arc::new(AtomicBool::new(false));
-    let daemon = Daemon::spawn(rt.clone(), stop.clone()).await?;
+    let daemon = Daemon::spawn(rt.clone(), stop.clone(), Default::default()).await?;
     println!("5. daemon running; changing the source:");
     let on_shelf: Vec<StoredRoom> = sandbox
         .rooms()

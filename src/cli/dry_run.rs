@@ -66,7 +66,11 @@ pub async fn dry_run(cfg: &Config, batch: i64) -> anyhow::Result<DryRunReport> {
                 for p in &plans {
                     let code = p.listing.room_code();
                     plan_out.rows += 1;
-                    seen.insert(code.to_string());
+                    if outbox.is_some() {
+                        // Only needed to find rooms gone from the source; with no state yet there
+                        // are none, and memory stays flat.
+                        seen.insert(code.to_string());
+                    }
                     if !p.is_valid() {
                         plan_out.invalid += 1;
                         for b in &p.breaks {

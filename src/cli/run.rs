@@ -12,6 +12,8 @@ use tokio::sync::Notify;
 use super::runtime::{ConfigArg, Runtime};
 use crate::config::Config;
 use crate::db::Dialect;
+use crate::ops::notify::{self, Liveness};
+use crate::ops::{reload, OpsState};
 use crate::worker::{drain_once, full_scan, poll, FeedSettings, TenantCtx};
 
 /// How often a replica says it is alive; a replica silent for 3 beats no longer counts.
@@ -28,23 +30,66 @@ pub struct RunArgs {
 }
 
 pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let cfg = Config::load(&args.config.config)?;
-    let rt = Arc::new(Runtime::start(cfg).await?);
-    let stop = Arc::new(AtomicBool::new(false));
-    let daemon = Daemon::spawn(rt.clone(), stop.clone()).await?;
-    tracing::info!(owner = %rt.owner, tenants = rt.tenants.len(), "rentsync running");
-    super::sandbox::shutdown_signal().await;
-    tracing::info!("stopping: no new claims, finishing in-flight calls");
+    let path = args.config.config.clone();
+    let mut cfg = Config::load(&path)?;
+    let ops = Arc::new(OpsState::default());
+    if let Some(addr) = cfg.ops.addr()? {
+        let bound = crate::ops::serve(addr, ops.clone()).await?;
+        tracing::info!(%bound, "ops endpoints: /metrics /healthz /readyz");
+        eprintln!("rentsync: ops endpoints on http://{bound}");
+    }
+    let liveness = Arc::new(Liveness::default());
+    liveness.tick();
+    notify::spawn_watchdog(liveness.clone());
+    let mut reloads = reload::requests(&path);
     let deadline = Duration::from_secs(args.shutdown_secs);
-    let second = super::sandbox::shutdown_signal();
-    tokio::select! {
-        r = daemon.stop(deadline) => r?,
-        _ = second => {
-            tracing::warn!("second signal: stopping at once");
-            return Ok(ExitCode::from(130));
+    loop {
+        let rt = Arc::new(Runtime::start(cfg.clone()).await?);
+        let stop = Arc::new(AtomicBool::new(false));
+        let daemon = Daemon::spawn(rt.clone(), stop, liveness.clone()).await?;
+        ops.set_runtime(Some(rt.clone()));
+        ops.started.store(true, Ordering::Relaxed);
+        notify::ready();
+        notify::status(&format!("{} tenant(s)", rt.tenants.len()));
+        tracing::info!(owner = %rt.owner, tenants = rt.tenants.len(), "rentsync running");
+        // Wait for a stop, or for a reload whose config is valid.
+        let new_cfg = loop {
+            tokio::select! {
+                _ = super::sandbox::shutdown_signal() => break None,
+                why = reloads.recv() => {
+                    let why = why.unwrap_or("reload channel closed");
+                    match Config::load(&path) {
+                        Ok(c) => {
+                            tracing::info!(reason = why, "reloading the configuration");
+                            break Some(c);
+                        }
+                        Err(e) => tracing::error!(reason = why, error = %format!("{e:#}"),
+                            "new configuration refused; the running one stays"),
+                    }
+                }
+            }
+        };
+        match new_cfg {
+            None => {
+                notify::stopping();
+                ops.started.store(false, Ordering::Relaxed);
+                tracing::info!("stopping: no new claims, finishing in-flight calls");
+                tokio::select! {
+                    r = daemon.stop(deadline) => r?,
+                    _ = super::sandbox::shutdown_signal() => {
+                        tracing::warn!("second signal: stopping at once");
+                        return Ok(ExitCode::from(130));
+                    }
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            Some(c) => {
+                notify::reloading();
+                daemon.stop(deadline).await?;
+                cfg = c;
+            }
         }
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// The running engine, for `run`, the demo and tests.
@@ -56,7 +101,7 @@ pub struct Daemon {
 
 impl Daemon {
     /// Runs a first full scan of every tenant, then starts the loops.
-    pub async fn spawn(rt: Arc<Runtime>, stop: Arc<AtomicBool>) -> anyhow::Result<Self> {
+    pub async fn spawn(rt: Arc<Runtime>, stop: Arc<AtomicBool>, liveness: Arc<Liveness>) -> anyhow::Result<Self> {
         let feed = rt.cfg.source.feed();
         let wake = Arc::new(Notify::new());
         for t in &rt.tenants {
@@ -87,7 +132,7 @@ impl Daemon {
                 ));
             }
         }
-        tasks.spawn(work_loop(rt.clone(), wake.clone(), stop.clone()));
+        tasks.spawn(work_loop(rt.clone(), wake.clone(), stop.clone(), liveness));
         tasks.spawn(heartbeat_loop(rt.clone(), stop.clone()));
         Ok(Self { rt, stop, tasks })
     }
@@ -187,9 +232,11 @@ async fn work_loop(
     rt: Arc<Runtime>,
     wake: Arc<Notify>,
     stop: Arc<AtomicBool>,
+    liveness: Arc<Liveness>,
 ) -> anyhow::Result<()> {
     let settings = rt.cfg.worker.settings();
     while !stop.load(Ordering::Relaxed) {
+        liveness.tick();
         let mut worked = 0;
         for t in &rt.tenants {
             match drain_once(t, &rt.outbox, &rt.owner, &settings, &stop).await {

@@ -215,6 +215,18 @@ impl Outbox {
         Ok(out)
     }
 
+    /// Items per (tenant, kind, status), for metrics.
+    pub async fn counts_by_kind(&self) -> anyhow::Result<Vec<(String, String, String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT tenant, kind, status, COUNT(*) AS n FROM rentsync_items GROUP BY tenant, kind, status",
+        )
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| Ok((r.try_get("tenant")?, r.try_get("kind")?, r.try_get("status")?, r.try_get("n")?)))
+            .collect()
+    }
+
     /// Items of a tenant still to be worked on (pending, retry or leased).
     pub async fn outstanding(&self, tenant: &str) -> anyhow::Result<i64> {
         let (n,): (i64,) = sqlx::query_as(&self.db.sql(

@@ -39,6 +39,8 @@ pub struct TenantCtx {
     paused_until: Mutex<Option<Instant>>,
     /// Answers in a row whose signature failed: many mean a wrong platform key, not bad luck.
     bad_answers: std::sync::atomic::AtomicU32,
+    /// False while the last read of the source failed (readiness).
+    pub source_ok: AtomicBool,
 }
 
 impl TenantCtx {
@@ -65,6 +67,7 @@ impl TenantCtx {
             locks: KeyedLocks::default(),
             paused_until: Mutex::new(None),
             bad_answers: std::sync::atomic::AtomicU32::new(0),
+            source_ok: AtomicBool::new(true),
         }
     }
 
@@ -132,24 +135,69 @@ impl KeyedLocks {
     }
 }
 
-/// Platform calls by method and outcome, with total latency, for metrics and summaries.
+/// Upper bounds (seconds) of the call latency histogram.
+pub const LATENCY_BUCKETS: [f64; 9] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+/// One method's latency histogram: counts per bucket (cumulative at export) and the sum.
+#[derive(Debug, Clone, Default)]
+pub struct Histogram {
+    pub buckets: [u64; LATENCY_BUCKETS.len()],
+    pub count: u64,
+    pub sum_secs: f64,
+}
+
+/// Platform calls by method and outcome, latency, throttling and photo bytes, for `/metrics`
+/// and summaries.
 #[derive(Default)]
 pub struct CallMetrics {
-    inner: Mutex<BTreeMap<(String, String), (u64, Duration)>>,
+    // A std mutex: counters are bumped without await points.
+    inner: Mutex<MetricsInner>,
+}
+
+#[derive(Default, Clone)]
+pub struct MetricsInner {
+    pub calls: BTreeMap<(String, String), (u64, Duration)>,
+    pub latency: BTreeMap<String, Histogram>,
+    pub throttled: Duration,
+    pub photo_bytes_in: u64,
+    pub photo_bytes_out: u64,
 }
 
 impl CallMetrics {
+    fn lock(&self) -> std::sync::MutexGuard<'_, MetricsInner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub fn record(&self, method: &str, outcome: &str, latency: Duration) {
-        let mut m = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let e = m
-            .entry((method.to_string(), outcome.to_string()))
-            .or_default();
+        let mut m = self.lock();
+        let e = m.calls.entry((method.to_string(), outcome.to_string())).or_default();
         e.0 += 1;
         e.1 += latency;
+        let h = m.latency.entry(method.to_string()).or_default();
+        let secs = latency.as_secs_f64();
+        if let Some(i) = LATENCY_BUCKETS.iter().position(|b| secs <= *b) {
+            h.buckets[i] += 1;
+        }
+        h.count += 1;
+        h.sum_secs += secs;
+    }
+
+    pub fn throttled(&self, pause: Duration) {
+        self.lock().throttled += pause;
+    }
+
+    pub fn photo_bytes(&self, bytes_in: u64, bytes_out: u64) {
+        let mut m = self.lock();
+        m.photo_bytes_in += bytes_in;
+        m.photo_bytes_out += bytes_out;
     }
 
     pub fn snapshot(&self) -> BTreeMap<(String, String), (u64, Duration)> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.lock().calls.clone()
+    }
+
+    pub fn all(&self) -> MetricsInner {
+        self.lock().clone()
     }
 }
 

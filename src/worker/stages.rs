@@ -294,6 +294,7 @@ where
             Ok(_) => ctx.limits.succeeded(method),
             Err(e) if e.class() == ErrorClass::Throttled => {
                 let pause = ctx.limits.throttled(method);
+                ctx.metrics.throttled(pause);
                 tracing::warn!(tenant = %ctx.name, method, ?pause, "platform throttled us; pausing the method");
             }
             Err(_) => {}
