@@ -232,6 +232,30 @@ impl Config {
                     t.name
                 ));
             }
+            if t.family == Family::Housing {
+                problems.push(format!(
+                    "tenant {:?}: family \"housing\" (alipay.commerce.housing.*) is not implemented yet",
+                    t.name
+                ));
+            }
+            if let Some(url) = &t.source_database {
+                if let Err(e) = crate::db::Dialect::of_url(url) {
+                    problems.push(format!("tenant {:?}: source_database: {e}", t.name));
+                }
+            }
+            if t.rates.qps <= 0.0 || !t.rates.qps.is_finite() {
+                problems.push(format!("tenant {:?}: rates.qps must be above 0", t.name));
+            }
+            if t.rates
+                .method_qps
+                .values()
+                .any(|q| *q <= 0.0 || !q.is_finite())
+            {
+                problems.push(format!(
+                    "tenant {:?}: rates.method_qps values must be above 0",
+                    t.name
+                ));
+            }
         }
         if problems.is_empty() {
             Ok(())
@@ -271,5 +295,63 @@ impl TenantConfig {
             cfg.app_auth_token = Some(Secret::new(token.trim()));
         }
         Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_config_parses() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).expect("config/") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).expect("read");
+                Config::parse(&text, &dir).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+                n += 1;
+            }
+        }
+        assert!(n > 0);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let text = r#"
+state_database = "oracle://x"
+[ops]
+listen = "nowhere"
+[[tenant]]
+name = "a"
+gateway = "ftp://x"
+app_id = ""
+private_key_file = "k"
+platform_public_key_file = "p"
+source_database = "db2://x"
+family = "housing"
+[tenant.rates]
+qps = 0
+"#;
+        let err = format!("{:#}", Config::parse(text, Path::new(".")).unwrap_err());
+        for needle in [
+            "ops.listen",
+            "state_database",
+            "gateway must be",
+            "app_id must be",
+            "not implemented yet",
+            "source_database",
+            "rates.qps",
+        ] {
+            assert!(err.contains(needle), "{needle} missing from: {err}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_by_name() {
+        let err = Config::parse("[[tenant]]\nname = \"a\"\ngatway = \"x\"\n", Path::new("."))
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("gatway"));
     }
 }

@@ -16,15 +16,27 @@ use rentsync::outbox::Outbox;
 const KILLS: usize = 10;
 const CONCURRENCY: u64 = 8;
 
-fn start(config: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_rentsync"))
-        .args(["run", "--config"])
-        .arg(config)
-        .env("RENTSYNC_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start rentsync run")
+/// Kills the daemon if the test fails half-way, so no process outlives it.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(config: &std::path::Path) -> Guard {
+    Guard(
+        Command::new(env!("CARGO_BIN_EXE_rentsync"))
+            .args(["run", "--config"])
+            .arg(config)
+            .env("RENTSYNC_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start rentsync run"),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -54,8 +66,8 @@ async fn kill_9_during_a_resync_loses_nothing_and_bounds_duplicates() {
     for _ in 0..KILLS {
         let mut child = start(&config);
         tokio::time::sleep(Duration::from_millis(rng.gen_range(400..2000))).await;
-        child.kill().expect("kill -9");
-        child.wait().unwrap();
+        child.0.kill().expect("kill -9");
+        child.0.wait().unwrap();
     }
     let mut child = start(&config);
     let outbox = loop {
@@ -75,9 +87,9 @@ async fn kill_9_during_a_resync_loses_nothing_and_bounds_duplicates() {
         assert!(Instant::now() < deadline, "no convergence: {counts:?}");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    let pid = child.id().to_string();
+    let pid = child.0.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(child.wait().unwrap().success(), "SIGTERM is a clean stop");
+    assert!(child.0.wait().unwrap().success(), "SIGTERM is a clean stop");
 
     assert_eq!(env.differences().await, Vec::<String>::new());
     let rooms = env.h.sandbox.rooms();

@@ -276,8 +276,12 @@ async fn two_daemons_share_a_postgres_state_database() {
     let stop = Arc::new(AtomicBool::new(false));
     let a = Arc::new(Runtime::start(env.config(30.0, 5)).await.unwrap());
     let b = Arc::new(Runtime::start(env.config(30.0, 5)).await.unwrap());
-    let da = Daemon::spawn(a.clone(), stop.clone(), Default::default()).await.unwrap();
-    let db = Daemon::spawn(b.clone(), stop.clone(), Default::default()).await.unwrap();
+    let da = Daemon::spawn(a.clone(), stop.clone(), Default::default())
+        .await
+        .unwrap();
+    let db = Daemon::spawn(b.clone(), stop.clone(), Default::default())
+        .await
+        .unwrap();
     let started = Instant::now();
     while a.outbox.outstanding("t1").await.unwrap() > 0
         && started.elapsed() < Duration::from_secs(120)

@@ -43,6 +43,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     notify::spawn_watchdog(liveness.clone());
     let mut reloads = reload::requests(&path);
     let deadline = Duration::from_secs(args.shutdown_secs);
+    // One stream per signal for the whole life of the process: a signal that arrives while a
+    // reload is in progress is kept for the next wait instead of being lost.
+    let mut stops = StopSignals::new()?;
     loop {
         let rt = Arc::new(Runtime::start(cfg.clone()).await?);
         let stop = Arc::new(AtomicBool::new(false));
@@ -55,7 +58,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         // Wait for a stop, or for a reload whose config is valid.
         let new_cfg = loop {
             tokio::select! {
-                _ = super::sandbox::shutdown_signal() => break None,
+                _ = stops.next() => break None,
                 why = reloads.recv() => {
                     let why = why.unwrap_or("reload channel closed");
                     match Config::load(&path) {
@@ -76,7 +79,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 tracing::info!("stopping: no new claims, finishing in-flight calls");
                 tokio::select! {
                     r = daemon.stop(deadline) => r?,
-                    _ = super::sandbox::shutdown_signal() => {
+                    _ = stops.next() => {
                         tracing::warn!("second signal: stopping at once");
                         return Ok(ExitCode::from(130));
                     }
@@ -92,6 +95,29 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// SIGTERM and SIGINT, registered once.
+struct StopSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn new() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn next(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {},
+            _ = self.int.recv() => {},
+        }
+    }
+}
+
 /// The running engine, for `run`, the demo and tests.
 pub struct Daemon {
     rt: Arc<Runtime>,
@@ -101,7 +127,11 @@ pub struct Daemon {
 
 impl Daemon {
     /// Runs a first full scan of every tenant, then starts the loops.
-    pub async fn spawn(rt: Arc<Runtime>, stop: Arc<AtomicBool>, liveness: Arc<Liveness>) -> anyhow::Result<Self> {
+    pub async fn spawn(
+        rt: Arc<Runtime>,
+        stop: Arc<AtomicBool>,
+        liveness: Arc<Liveness>,
+    ) -> anyhow::Result<Self> {
         let feed = rt.cfg.source.feed();
         let wake = Arc::new(Notify::new());
         for t in &rt.tenants {

@@ -9,7 +9,9 @@ use crate::source::VIEWS;
 use crate::worker::LATENCY_BUCKETS;
 
 fn esc(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 pub async fn render(rt: &Runtime, ready: bool) -> String {
@@ -18,10 +20,20 @@ pub async fn render(rt: &Runtime, ready: bool) -> String {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
     };
 
-    family(&mut out, "rentsync_ready", "gauge", "1 when every tenant can work.");
+    family(
+        &mut out,
+        "rentsync_ready",
+        "gauge",
+        "1 when every tenant can work.",
+    );
     let _ = writeln!(out, "rentsync_ready {}", ready as u8);
 
-    family(&mut out, "rentsync_items", "gauge", "Outbox items by tenant, kind and status.");
+    family(
+        &mut out,
+        "rentsync_items",
+        "gauge",
+        "Outbox items by tenant, kind and status.",
+    );
     if let Ok(rows) = rt.outbox.counts_by_kind().await {
         for (tenant, kind, status, n) in rows {
             let _ = writeln!(
@@ -33,14 +45,32 @@ pub async fn render(rt: &Runtime, ready: bool) -> String {
             );
         }
     }
-    family(&mut out, "rentsync_oldest_pending_seconds", "gauge", "Age of the oldest item waiting to be worked on.");
-    let oldest = rt.outbox.oldest_pending_secs().await.ok().flatten().unwrap_or(0);
+    family(
+        &mut out,
+        "rentsync_oldest_pending_seconds",
+        "gauge",
+        "Age of the oldest item waiting to be worked on.",
+    );
+    let oldest = rt
+        .outbox
+        .oldest_pending_secs()
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
     let _ = writeln!(out, "rentsync_oldest_pending_seconds {oldest}");
 
-    family(&mut out, "rentsync_source_lag_seconds", "gauge", "Source clock minus the change feed's watermark, per view.");
+    family(
+        &mut out,
+        "rentsync_source_lag_seconds",
+        "gauge",
+        "Source clock minus the change feed's watermark, per view.",
+    );
     for t in &rt.tenants {
         let Some(source) = &t.source else { continue };
-        let Ok(now) = source.db.now_us().await else { continue };
+        let Ok(now) = source.db.now_us().await else {
+            continue;
+        };
         for v in VIEWS {
             if let Ok(w) = rt.outbox.watermark(&t.name, v.name).await {
                 if w > 0 {
@@ -56,8 +86,17 @@ pub async fn render(rt: &Runtime, ready: bool) -> String {
         }
     }
 
-    let all: Vec<_> = rt.tenants.iter().map(|t| (t.name.clone(), t.metrics.all(), t.paused())).collect();
-    family(&mut out, "rentsync_platform_calls_total", "counter", "Platform calls by method and outcome.");
+    let all: Vec<_> = rt
+        .tenants
+        .iter()
+        .map(|t| (t.name.clone(), t.metrics.all(), t.paused()))
+        .collect();
+    family(
+        &mut out,
+        "rentsync_platform_calls_total",
+        "counter",
+        "Platform calls by method and outcome.",
+    );
     for (tenant, m, _) in &all {
         for ((method, outcome), (n, _)) in &m.calls {
             let _ = writeln!(
@@ -69,7 +108,12 @@ pub async fn render(rt: &Runtime, ready: bool) -> String {
             );
         }
     }
-    family(&mut out, "rentsync_platform_call_duration_seconds", "histogram", "Platform call latency by method.");
+    family(
+        &mut out,
+        "rentsync_platform_call_duration_seconds",
+        "histogram",
+        "Platform call latency by method.",
+    );
     for (tenant, m, _) in &all {
         for (method, h) in &m.latency {
             let labels = format!("tenant=\"{}\",method=\"{}\"", esc(tenant), esc(method));
@@ -78,23 +122,70 @@ pub async fn render(rt: &Runtime, ready: bool) -> String {
                 cumulative += h.buckets[i];
                 let _ = writeln!(out, "rentsync_platform_call_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}");
             }
-            let _ = writeln!(out, "rentsync_platform_call_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", h.count);
-            let _ = writeln!(out, "rentsync_platform_call_duration_seconds_sum{{{labels}}} {:.6}", h.sum_secs);
-            let _ = writeln!(out, "rentsync_platform_call_duration_seconds_count{{{labels}}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "rentsync_platform_call_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "rentsync_platform_call_duration_seconds_sum{{{labels}}} {:.6}",
+                h.sum_secs
+            );
+            let _ = writeln!(
+                out,
+                "rentsync_platform_call_duration_seconds_count{{{labels}}} {}",
+                h.count
+            );
         }
     }
-    family(&mut out, "rentsync_throttled_seconds_total", "counter", "Seconds methods were paused after the platform throttled.");
+    family(
+        &mut out,
+        "rentsync_throttled_seconds_total",
+        "counter",
+        "Seconds methods were paused after the platform throttled.",
+    );
     for (tenant, m, _) in &all {
-        let _ = writeln!(out, "rentsync_throttled_seconds_total{{tenant=\"{}\"}} {:.3}", esc(tenant), m.throttled.as_secs_f64());
+        let _ = writeln!(
+            out,
+            "rentsync_throttled_seconds_total{{tenant=\"{}\"}} {:.3}",
+            esc(tenant),
+            m.throttled.as_secs_f64()
+        );
     }
-    family(&mut out, "rentsync_photo_bytes_total", "counter", "Photo bytes read from the source (in) and uploaded (out).");
+    family(
+        &mut out,
+        "rentsync_photo_bytes_total",
+        "counter",
+        "Photo bytes read from the source (in) and uploaded (out).",
+    );
     for (tenant, m, _) in &all {
-        let _ = writeln!(out, "rentsync_photo_bytes_total{{tenant=\"{}\",direction=\"in\"}} {}", esc(tenant), m.photo_bytes_in);
-        let _ = writeln!(out, "rentsync_photo_bytes_total{{tenant=\"{}\",direction=\"out\"}} {}", esc(tenant), m.photo_bytes_out);
+        let _ = writeln!(
+            out,
+            "rentsync_photo_bytes_total{{tenant=\"{}\",direction=\"in\"}} {}",
+            esc(tenant),
+            m.photo_bytes_in
+        );
+        let _ = writeln!(
+            out,
+            "rentsync_photo_bytes_total{{tenant=\"{}\",direction=\"out\"}} {}",
+            esc(tenant),
+            m.photo_bytes_out
+        );
     }
-    family(&mut out, "rentsync_tenant_paused", "gauge", "1 while a tenant is paused (credentials refused).");
+    family(
+        &mut out,
+        "rentsync_tenant_paused",
+        "gauge",
+        "1 while a tenant is paused (credentials refused).",
+    );
     for (tenant, _, paused) in &all {
-        let _ = writeln!(out, "rentsync_tenant_paused{{tenant=\"{}\"}} {}", esc(tenant), *paused as u8);
+        let _ = writeln!(
+            out,
+            "rentsync_tenant_paused{{tenant=\"{}\"}} {}",
+            esc(tenant),
+            *paused as u8
+        );
     }
     out
 }

@@ -33,7 +33,10 @@ impl OpsState {
     }
 
     fn runtime(&self) -> Option<Arc<Runtime>> {
-        self.runtime.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.runtime
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Ready when started, the state database answers, no tenant is paused for refused
@@ -51,7 +54,10 @@ impl OpsState {
                 }
                 for t in &rt.tenants {
                     if t.paused() {
-                        why.push(format!("tenant {}: paused (credentials refused or answers failing checks)", t.name));
+                        why.push(format!(
+                            "tenant {}: paused (credentials refused or answers failing checks)",
+                            t.name
+                        ));
                     }
                     if !t.source_ok.load(Ordering::Relaxed) {
                         why.push(format!("tenant {}: source database unreachable", t.name));
@@ -78,7 +84,10 @@ pub fn router(state: Arc<OpsState>) -> Router {
 async fn readyz(State(s): State<Arc<OpsState>>) -> impl IntoResponse {
     match s.readiness().await {
         Ok(()) => (StatusCode::OK, "ready\n".to_string()),
-        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready:\n{}\n", why.join("\n"))),
+        Err(why) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready:\n{}\n", why.join("\n")),
+        ),
     }
 }
 

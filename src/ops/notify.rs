@@ -48,13 +48,23 @@ impl Liveness {
     }
 }
 
+/// `WATCHDOG_USEC`, for this process: as libsystemd reads it, a missing `WATCHDOG_PID` means
+/// the watchdog is meant for whoever reads the variable.
+fn watchdog_interval() -> Option<Duration> {
+    let usec: u64 = std::env::var("WATCHDOG_USEC").ok()?.parse().ok()?;
+    if let Ok(pid) = std::env::var("WATCHDOG_PID") {
+        if pid.parse::<u32>().ok()? != std::process::id() {
+            return None;
+        }
+    }
+    (usec > 0).then(|| Duration::from_micros(usec))
+}
+
 /// Pings the watchdog at half its interval, but only while the loop ticked within the interval.
 pub fn spawn_watchdog(liveness: Arc<Liveness>) {
-    let mut usec = 0u64;
-    if !sd_notify::watchdog_enabled(false, &mut usec) || usec == 0 {
+    let Some(interval) = watchdog_interval() else {
         return;
-    }
-    let interval = Duration::from_micros(usec);
+    };
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(interval / 2).await;

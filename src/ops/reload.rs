@@ -12,7 +12,8 @@ pub fn requests(config: &Path) -> mpsc::Receiver<&'static str> {
     let (tx, rx) = mpsc::channel(4);
     let hup = tx.clone();
     tokio::spawn(async move {
-        let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+        let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
             return;
         };
         while s.recv().await.is_some() {
@@ -22,12 +23,19 @@ pub fn requests(config: &Path) -> mpsc::Receiver<&'static str> {
         }
     });
     let file: PathBuf = config.to_path_buf();
-    let dir = file.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    let dir = file
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
     let (ftx, mut frx) = mpsc::unbounded_channel::<()>();
     let watched = file.clone();
     let watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
         if let Ok(ev) = ev {
-            if ev.paths.iter().any(|p| p.file_name() == watched.file_name()) {
+            if ev
+                .paths
+                .iter()
+                .any(|p| p.file_name() == watched.file_name())
+            {
                 let _ = ftx.send(());
             }
         }

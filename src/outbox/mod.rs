@@ -223,7 +223,14 @@ impl Outbox {
         .fetch_all(&self.db.pool)
         .await?;
         rows.into_iter()
-            .map(|r| Ok((r.try_get("tenant")?, r.try_get("kind")?, r.try_get("status")?, r.try_get("n")?)))
+            .map(|r| {
+                Ok((
+                    r.try_get("tenant")?,
+                    r.try_get("kind")?,
+                    r.try_get("status")?,
+                    r.try_get("n")?,
+                ))
+            })
             .collect()
     }
 

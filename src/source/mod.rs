@@ -95,7 +95,11 @@ impl Source {
     /// Every row of a view in one streaming read, delivered in batches of `batch` through a
     /// bounded channel: memory stays flat in the number of rooms, and the database evaluates the
     /// view once (a keyset on a computed `room_code` would make it evaluate the view per page).
-    pub fn scan(&self, view: View, batch: usize) -> tokio::sync::mpsc::Receiver<anyhow::Result<Vec<SourceRow>>> {
+    pub fn scan(
+        &self,
+        view: View,
+        batch: usize,
+    ) -> tokio::sync::mpsc::Receiver<anyhow::Result<Vec<SourceRow>>> {
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         let pool = self.db.pool.clone();
         let sql = format!("SELECT {} FROM {}", view.columns(), view.name);
@@ -107,7 +111,9 @@ impl Source {
                 match row {
                     Ok(r) => buf.push(view.convert(&r)),
                     Err(e) => {
-                        let _ = tx.send(Err(anyhow::anyhow!("reading {}: {e}", view.name))).await;
+                        let _ = tx
+                            .send(Err(anyhow::anyhow!("reading {}: {e}", view.name)))
+                            .await;
                         return;
                     }
                 }

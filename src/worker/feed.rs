@@ -148,7 +148,11 @@ async fn scan_view(
             newest = newest.max(r.updated_at_us);
         }
         stats.rows += rows.len() as u64;
-        stats.add(outbox.enqueue(&tenant.name, &plans(rows, tenant.today())).await?);
+        stats.add(
+            outbox
+                .enqueue(&tenant.name, &plans(rows, tenant.today()))
+                .await?,
+        );
     }
     if newest > 0 {
         outbox

@@ -170,7 +170,10 @@ impl CallMetrics {
 
     pub fn record(&self, method: &str, outcome: &str, latency: Duration) {
         let mut m = self.lock();
-        let e = m.calls.entry((method.to_string(), outcome.to_string())).or_default();
+        let e = m
+            .calls
+            .entry((method.to_string(), outcome.to_string()))
+            .or_default();
         e.0 += 1;
         e.1 += latency;
         let h = m.latency.entry(method.to_string()).or_default();
