@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Runs every test, from a fresh machine too: starts the databases, installs the official Alipay
-# Python SDK for the interop tests into target/sdk-venv, then runs the Rust test suites.
+# Runs every test, from a fresh machine too: starts the databases, installs what the tests drive
+# (the official Alipay Python SDK into target/sdk-venv, headless Chromium for the HTML reports,
+# systemd-analyze for the unit file), then runs the Rust test suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/services.sh
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v systemd-analyze >/dev/null || missing+=(systemd)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]}" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 RENTSYNC_SDK_PYTHON="$(scripts/sdk-venv.sh)"
 export RENTSYNC_SDK_PYTHON
 cargo test --locked "$@"

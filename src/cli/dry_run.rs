@@ -9,6 +9,7 @@ use super::runtime::ConfigArg;
 use crate::config::Config;
 use crate::outbox::Outbox;
 use crate::plan::{kind_label, plan_with};
+use crate::report::progress::Progress;
 use crate::report::{DryRunReport, Format, TenantPlan};
 use crate::source::{Source, VIEWS};
 use crate::worker::community_key;
@@ -19,6 +20,9 @@ pub struct DryRunArgs {
     pub config: ConfigArg,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
     /// Rows read per query.
     #[arg(long, default_value_t = 5000)]
     pub batch: i64,
@@ -27,7 +31,7 @@ pub struct DryRunArgs {
 pub async fn run(args: DryRunArgs) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(&args.config.config)?;
     let report = dry_run(&cfg, args.batch).await?;
-    print!("{}", report.render(args.format));
+    crate::report::emit(&report.render(args.format), args.out.as_deref())?;
     Ok(if report.has_problems() {
         ExitCode::from(3)
     } else {
@@ -47,6 +51,7 @@ pub async fn dry_run(cfg: &Config, batch: i64) -> anyhow::Result<DryRunReport> {
         };
         let source = Source::connect(url).await?;
         let mut plan_out = TenantPlan::new(&t.name);
+        let mut progress = Progress::new("dry-run: rows read", None);
         let mut communities = HashSet::new();
         for view in VIEWS {
             let kind = kind_label(view.kind);
@@ -54,6 +59,7 @@ pub async fn dry_run(cfg: &Config, batch: i64) -> anyhow::Result<DryRunReport> {
             let mut batches = source.scan(view, batch as usize);
             while let Some(rows) = batches.recv().await {
                 let rows = rows?;
+                progress.inc(rows.len() as u64);
                 let plans: Vec<_> = rows
                     .into_iter()
                     .map(|r| plan_with(r.listing, r.breaks, today))
@@ -124,6 +130,7 @@ pub async fn dry_run(cfg: &Config, batch: i64) -> anyhow::Result<DryRunReport> {
                     .count() as u64;
             }
         }
+        progress.finish();
         plan_out.communities_to_resolve = communities.len() as u64;
         plan_out.finish();
         report.tenants.push(plan_out);

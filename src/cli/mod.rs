@@ -17,6 +17,7 @@ pub use dry_run::dry_run;
 pub use resync::{resync, ResyncSummary};
 pub use run::Daemon;
 pub use runtime::Runtime;
+pub use status::status_report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use super::runtime::{ConfigArg, Runtime};
 use crate::config::Config;
 use crate::outbox::ItemStatus;
+use crate::report::progress::Progress;
 use crate::worker::{drain_once, full_scan, ScanStats};
 
 #[derive(Debug, clap::Args)]
@@ -73,6 +74,7 @@ pub async fn resync(rt: &Runtime, timeout: Duration) -> anyhow::Result<Vec<Resyn
         let mut worked = 0;
         let deadline = Instant::now() + timeout;
         let mut outstanding = rt.outbox.outstanding(&t.name).await?;
+        let watcher = progress_watcher(rt.outbox.clone(), t.name.clone(), outstanding);
         while outstanding > 0 && Instant::now() < deadline {
             let n = drain_once(t, &rt.outbox, &rt.owner, &settings, &stop).await?;
             worked += n;
@@ -82,6 +84,7 @@ pub async fn resync(rt: &Runtime, timeout: Duration) -> anyhow::Result<Vec<Resyn
             }
             outstanding = rt.outbox.outstanding(&t.name).await?;
         }
+        watcher.abort();
         out.push(ResyncSummary {
             tenant: t.name.clone(),
             scan,
@@ -91,4 +94,32 @@ pub async fn resync(rt: &Runtime, timeout: Duration) -> anyhow::Result<Vec<Resyn
         });
     }
     Ok(out)
+}
+
+/// Shows the outbox emptying: the worker drains in one long pass, so progress is read from the
+/// state database once a second rather than counted per pass.
+fn progress_watcher(
+    outbox: crate::outbox::Outbox,
+    tenant: String,
+    start: i64,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut progress = Progress::new("resync: rooms worked", Some(start.max(0) as u64));
+        let mut shown = 0;
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let Ok(left) = outbox.outstanding(&tenant).await else {
+                continue;
+            };
+            let done = (start - left).max(0);
+            if done > shown {
+                progress.inc((done - shown) as u64);
+                shown = done;
+            }
+            if left == 0 {
+                progress.finish();
+                return;
+            }
+        }
+    })
 }

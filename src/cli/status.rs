@@ -13,6 +13,9 @@ pub struct StatusArgs {
     pub config: ConfigArg,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
     /// How many recent failures to list.
     #[arg(long, default_value_t = 20)]
     pub failures: i64,
@@ -28,7 +31,7 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let report = status_report(&outbox, args.failures).await?;
-    print!("{}", report.render(args.format));
+    crate::report::emit(&report.render(args.format), args.out.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -80,6 +80,7 @@ impl DryRunReport {
         match format {
             Format::Json => serde_json::to_string_pretty(self).unwrap_or_default(),
             Format::Markdown => self.markdown(),
+            Format::Html => super::html::dry_run(self),
             Format::Table => self.table(),
         }
     }

@@ -2,6 +2,8 @@
 //! table, JSON or Markdown. One data structure per report, one printer per format.
 
 mod dry_run;
+pub mod html;
+pub mod progress;
 mod status;
 
 pub use dry_run::{BreakGroup, DryRunReport, TenantPlan};
@@ -13,4 +15,18 @@ pub enum Format {
     Table,
     Json,
     Markdown,
+    /// One self-contained HTML file (use with `--out FILE`).
+    Html,
+}
+
+/// Writes a rendered report to `--out FILE`, or prints it.
+pub fn emit(text: &str, out: Option<&std::path::Path>) -> anyhow::Result<()> {
+    match out {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display())),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
 }

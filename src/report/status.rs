@@ -21,6 +21,7 @@ impl StatusReport {
         match format {
             Format::Json => serde_json::to_string_pretty(self).unwrap_or_default(),
             Format::Markdown | Format::Table => self.table(format == Format::Markdown),
+            Format::Html => super::html::status(self),
         }
     }
 
