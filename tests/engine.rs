@@ -317,3 +317,49 @@ async fn two_daemons_share_a_postgres_state_database() {
     );
     env.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_notify_wakes_the_feed_at_once() {
+    let env = Env::new(Backend::Postgres, 10, |_| {}).await;
+    // Poll every 30 s: only the trigger's NOTIFY can bring the change within seconds.
+    let text = env
+        .config_text(500.0, 5)
+        .replace("poll_secs = 0.2", "poll_secs = 30");
+    let cfg = rentsync::config::Config::parse(&text, env.dir.path()).unwrap();
+    let rt = Arc::new(Runtime::start(cfg).await.unwrap());
+    let stop = Arc::new(AtomicBool::new(false));
+    let daemon = Daemon::spawn(rt.clone(), stop, Default::default())
+        .await
+        .unwrap();
+    let started = Instant::now();
+    while rt.outbox.outstanding("t1").await.unwrap() > 0 {
+        assert!(started.elapsed() < Duration::from_secs(30));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await; // LISTEN is set up
+    let f = pick_flats(&env, 1);
+    env.exec(&format!(
+        "UPDATE flats SET rent = 4321 WHERE id = {}",
+        f[0].1
+    ))
+    .await;
+    let changed = Instant::now();
+    loop {
+        let rooms = env.h.sandbox.rooms();
+        let room = rooms.iter().find(|r| r.room_code == f[0].0).unwrap();
+        if room.biz_content["room_amount"] == "4321.00" {
+            break;
+        }
+        assert!(
+            changed.elapsed() < Duration::from_secs(10),
+            "NOTIFY did not wake the feed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    println!(
+        "change on the platform {:.2} s after the commit",
+        changed.elapsed().as_secs_f64()
+    );
+    daemon.stop(Duration::from_secs(5)).await.unwrap();
+    env.cleanup().await;
+}
