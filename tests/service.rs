@@ -161,6 +161,14 @@ async fn notify_protocol_metrics_health_and_clean_stop() {
     }
     let (code, metrics) = d.get("/metrics").await;
     assert_eq!(code, 200);
+    let out_bytes = metrics
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("rentsync_photo_bytes_total{tenant=\"t1\",direction=\"out\"} ")
+        })
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    assert!(out_bytes > 10_000, "photo bytes counted: {out_bytes}");
     for family in [
         "rentsync_ready 1",
         "rentsync_items{tenant=\"t1\",kind=\"dispersion\",status=\"done\"}",

@@ -258,6 +258,9 @@ async fn photos(
             || ctx.platform.upload_photo(&bytes),
         )
         .await?;
+        // Without the photo pipeline the bytes go up as read; the pipeline will shrink "out".
+        ctx.metrics
+            .photo_bytes(bytes.len() as u64, bytes.len() as u64);
         urls.push(outbox.cache_put(&ctx.name, "photo", &key, &url).await?);
     }
     Ok((urls, warnings))
