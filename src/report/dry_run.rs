@@ -64,6 +64,20 @@ impl TenantPlan {
         }
     }
 
+    /// The summary lines every format shows, in one order.
+    pub fn actions(&self) -> [(&'static str, u64); 8] {
+        [
+            ("create", self.create),
+            ("update", self.update),
+            ("state change", self.state_change),
+            ("take off shelf", self.take_off),
+            ("unchanged", self.unchanged),
+            ("invalid (never sent)", self.invalid),
+            ("photos to process", self.photos_to_process),
+            ("communities to resolve", self.communities_to_resolve),
+        ]
+    }
+
     pub fn finish(&mut self) {
         let mut groups: Vec<BreakGroup> = std::mem::take(&mut self.groups).into_values().collect();
         groups.sort_by(|a, b| b.rooms.cmp(&a.rooms).then(a.field.cmp(&b.field)));
@@ -89,16 +103,7 @@ impl DryRunReport {
         let mut out = String::new();
         for t in &self.tenants {
             let _ = writeln!(out, "tenant {} ({} rows read)", t.tenant, t.rows);
-            for (label, n) in [
-                ("create", t.create),
-                ("update", t.update),
-                ("state change", t.state_change),
-                ("take off shelf", t.take_off),
-                ("unchanged", t.unchanged),
-                ("invalid (never sent)", t.invalid),
-                ("photos to process", t.photos_to_process),
-                ("communities to resolve", t.communities_to_resolve),
-            ] {
+            for (label, n) in t.actions() {
                 let _ = writeln!(out, "  {label:<24}{n:>10}");
             }
             if !t.breaks.is_empty() {
@@ -128,16 +133,7 @@ impl DryRunReport {
         for t in &self.tenants {
             let _ = writeln!(out, "\n## Tenant `{}`\n\n{} rows read.\n", t.tenant, t.rows);
             let _ = writeln!(out, "| Action | Rooms |\n|---|---:|");
-            for (label, n) in [
-                ("Create", t.create),
-                ("Update", t.update),
-                ("State change", t.state_change),
-                ("Take off shelf", t.take_off),
-                ("Unchanged", t.unchanged),
-                ("Invalid (never sent)", t.invalid),
-                ("Photos to process", t.photos_to_process),
-                ("Communities to resolve", t.communities_to_resolve),
-            ] {
+            for (label, n) in t.actions() {
                 let _ = writeln!(out, "| {label} | {n} |");
             }
             if !t.breaks.is_empty() {

@@ -52,20 +52,12 @@ pub fn dry_run(r: &DryRunReport) -> String {
             "<p>{} rows read from the source.</p><div class=\"cards\">",
             t.rows
         );
-        for (label, n, class) in [
-            ("create", t.create, "ok"),
-            ("update", t.update, "ok"),
-            ("state change", t.state_change, "ok"),
-            ("take off shelf", t.take_off, "ok"),
-            ("unchanged", t.unchanged, "ok"),
-            (
-                "invalid (never sent)",
-                t.invalid,
-                if t.invalid > 0 { "bad" } else { "ok" },
-            ),
-            ("photos to process", t.photos_to_process, "ok"),
-            ("communities to resolve", t.communities_to_resolve, "ok"),
-        ] {
+        for (label, n) in t.actions() {
+            let class = if label.starts_with("invalid") && n > 0 {
+                "bad"
+            } else {
+                "ok"
+            };
             let _ = write!(
                 b,
                 "<div class=\"card {class}\" data-action=\"{}\"><b>{n}</b>{}</div>",

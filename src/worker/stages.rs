@@ -76,29 +76,14 @@ pub async fn process(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Fi
 
 async fn run(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Result<Option<String>, Stop> {
     let listing = &item.listing;
-    let (state, rent) = listing.desired_state();
     let state_label = item.state.clone();
     let key = item.key.as_str();
 
     if !listing.active {
         // Gone from the source: never listed means nothing to do; listed means off shelf.
         if item.synced_state.is_some() && item.synced_state.as_deref() != Some(&state_label) {
-            let tag = listing.kind();
-            call(
-                ctx,
-                outbox,
-                "alipay.eco.renthouse.room.state.sync",
-                key,
-                || ctx.platform.set_room_state(key, tag, state, rent),
-            )
-            .await?;
-            progress(
-                outbox,
-                item,
-                item.synced_payload_hash.as_deref().unwrap_or(""),
-                &state_label,
-            )
-            .await?;
+            let synced = item.synced_payload_hash.as_deref().unwrap_or("");
+            state_sync(ctx, outbox, item, synced).await?;
         }
         return Ok(None);
     }
@@ -117,18 +102,29 @@ async fn run(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Result<Opt
         .await?;
         progress(outbox, item, &payload_hash, &state_label).await?;
     } else if item.synced_state.as_deref() != Some(&state_label) {
-        let tag = listing.kind();
-        call(
-            ctx,
-            outbox,
-            "alipay.eco.renthouse.room.state.sync",
-            key,
-            || ctx.platform.set_room_state(key, tag, state, rent),
-        )
-        .await?;
-        progress(outbox, item, &payload_hash, &state_label).await?;
+        state_sync(ctx, outbox, item, &payload_hash).await?;
     }
     Ok((!warnings.is_empty()).then(|| warnings.join("; ")))
+}
+
+/// `room.state.sync` alone: on/off shelf and rented/vacant, the content left as it is.
+async fn state_sync(
+    ctx: &TenantCtx,
+    outbox: &Outbox,
+    item: &ClaimedItem,
+    payload_hash: &str,
+) -> Result<(), Stop> {
+    let (state, rent) = item.listing.desired_state();
+    let (key, tag) = (item.key.as_str(), item.listing.kind());
+    call(
+        ctx,
+        outbox,
+        "alipay.eco.renthouse.room.state.sync",
+        key,
+        || ctx.platform.set_room_state(key, tag, state, rent),
+    )
+    .await?;
+    progress(outbox, item, payload_hash, &item.state).await
 }
 
 async fn progress(
