@@ -158,8 +158,17 @@ pub struct TenantConfig {
     pub rates: RateConfig,
     /// Relative photo paths in the views are relative to this directory.
     pub photo_dir: Option<PathBuf>,
+    /// Photos are re-encoded to JPEGs of at most this many bytes (700,000: the stricter reading
+    /// of the platform's "700 KB"; the base64 text sent is 4/3 of it).
     #[serde(default = "default_max_photo_bytes")]
     pub max_photo_bytes: usize,
+    /// Longest edge of uploaded photos, in pixels (never upscaled).
+    #[serde(default = "default_long_edge")]
+    pub photo_long_edge: u32,
+}
+
+fn default_long_edge() -> u32 {
+    2560
 }
 
 fn default_max_photo_bytes() -> usize {

@@ -27,6 +27,9 @@ pub const PHOTOS: &[&str] = &[
     "landscape-1.jpg",
 ];
 
+/// A 4.4 MB, 6028x3391 original: the photo pipeline must shrink it under the budget.
+pub const LARGE_PHOTO: &str = "large/tree-nuthatch.jpg";
+
 /// Drops and recreates the operator tables and the contract views.
 pub async fn load_schema(db: &Db) -> anyhow::Result<()> {
     let schema = match db.dialect {
@@ -50,6 +53,8 @@ pub struct GenOptions {
     pub broken_rate: f64,
     /// Share of listings whose photos are missing or unusable.
     pub bad_photo_rate: f64,
+    /// Share of photos that are the large original (the demo shows the pipeline at work).
+    pub large_photo_rate: f64,
 }
 
 impl Default for GenOptions {
@@ -59,6 +64,7 @@ impl Default for GenOptions {
             seed: 42,
             broken_rate: 0.02,
             bad_photo_rate: 0.01,
+            large_photo_rate: 0.0,
         }
     }
 }
@@ -200,6 +206,7 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
             .to_string()
     };
     let mut photo_id = 0u64;
+    let large_rate = opts.large_photo_rate.clamp(0.0, 1.0);
     let mut add_photos = |batch: &mut Batch,
                           kind: &str,
                           owner: u64,
@@ -211,6 +218,8 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
             photo_id += 1;
             let location = if bad && pos == 0 {
                 "missing/photo-that-is-not-there.jpg".to_string()
+            } else if rng.gen_bool(large_rate) {
+                LARGE_PHOTO.to_string()
             } else {
                 PHOTOS[rng.gen_range(0..PHOTOS.len())].to_string()
             };

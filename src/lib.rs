@@ -13,6 +13,7 @@ pub mod fixtures;
 pub mod model;
 pub mod ops;
 pub mod outbox;
+pub mod photo;
 pub mod plan;
 pub mod platform;
 pub mod report;

@@ -69,6 +69,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         &operator,
         &GenOptions {
             listings: args.listings,
+            large_photo_rate: 0.02,
             ..Default::default()
         },
     )

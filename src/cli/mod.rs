@@ -6,6 +6,7 @@ mod demo;
 mod dry_run;
 mod fixtures;
 mod keygen;
+mod photo;
 mod resync;
 pub mod run;
 pub mod runtime;
@@ -66,6 +67,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Create the sample operator schema in a scratch database and fill it with listings.
     Fixtures(fixtures::FixturesArgs),
+    /// Run the photo pipeline on files: one JPEG within the byte budget per input.
+    Photo(photo::PhotoArgs),
 }
 
 /// Where a subcommand finds its tenant: a config file, or flags for a one-off call.
@@ -110,6 +113,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate(args) => status::migrate(args).await,
         Command::Check(args) => check::run(args).await,
         Command::Fixtures(args) => fixtures::run(args).await,
+        Command::Photo(args) => photo::run(args),
     }
 }
 

@@ -57,7 +57,8 @@ impl Runtime {
                 t.rates.clone(),
             );
             ctx.photo_dir = t.photo_dir.clone();
-            ctx.max_photo_bytes = t.max_photo_bytes;
+            ctx.photo.max_bytes = t.max_photo_bytes;
+            ctx.photo.long_edge = t.photo_long_edge;
             ctx.max_backoff = Duration::from_secs(cfg.worker.max_backoff_secs.max(1));
             tenants.push(Arc::new(ctx));
         }

@@ -30,7 +30,8 @@ pub struct TenantCtx {
     pub source: Option<Source>,
     pub limits: Limits,
     pub photo_dir: Option<PathBuf>,
-    pub max_photo_bytes: usize,
+    /// What photos are turned into; part of the photo cache key.
+    pub photo: crate::photo::PhotoSettings,
     pub max_backoff: Duration,
     pub http: reqwest::Client,
     pub metrics: CallMetrics,
@@ -56,7 +57,7 @@ impl TenantCtx {
             source,
             limits: Limits::new(rates),
             photo_dir: None,
-            max_photo_bytes: crate::plan::rules::MAX_IMAGE_BYTES,
+            photo: crate::photo::PhotoSettings::default(),
             max_backoff: Duration::from_secs(300),
             http: reqwest::Client::builder()
                 .connect_timeout(Duration::from_secs(5))

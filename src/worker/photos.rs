@@ -1,7 +1,6 @@
 //! Getting a photo's bytes from where the source says it is (a path, `file://` or `http(s)://`),
-//! with a size cap and timeouts, and the checks the platform makes on an upload. Converting photos
-//! that do not fit (too large, HEIC, CMYK…) is the photo pipeline's job (`src/photo/`, to come);
-//! until then such a photo is skipped with a warning naming it, and the room syncs without it.
+//! with a size cap and timeouts, and running it through the photo pipeline (`src/photo/`) on the
+//! blocking pool, at most one photo per core at a time: decoded pixels are the big memory user.
 
 use std::path::Path;
 
@@ -58,18 +57,33 @@ async fn fetch_http(ctx: &TenantCtx, url: &str) -> Result<Vec<u8>, PhotoError> {
     Ok(bytes.to_vec())
 }
 
-/// What `common.image.upload` accepts: a real JPEG or PNG of at most `max_bytes`.
-pub fn check(bytes: &[u8], max_bytes: usize) -> Result<(), PhotoError> {
-    if image_kind(bytes).is_none() {
+/// Photos processed at once, across tenants: one per core.
+fn pool() -> &'static tokio::sync::Semaphore {
+    static POOL: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// The source bytes → a JPEG within the tenant's budget, checked as the platform checks it.
+pub async fn prepare(
+    ctx: &TenantCtx,
+    bytes: Vec<u8>,
+) -> Result<crate::photo::Processed, PhotoError> {
+    let _permit = pool()
+        .acquire()
+        .await
+        .map_err(|_| PhotoError("photo pool closed".into()))?;
+    let settings = ctx.photo.clone();
+    let processed = tokio::task::spawn_blocking(move || crate::photo::process(&bytes, &settings))
+        .await
+        .map_err(|e| PhotoError(format!("photo task failed: {e}")))?
+        .map_err(|e| PhotoError(e.to_string()))?;
+    if image_kind(&processed.jpeg).is_none() || processed.jpeg.len() > ctx.photo.max_bytes {
         return Err(PhotoError(
-            "not a JPEG or PNG file (format read from its bytes)".into(),
+            "the pipeline produced an unacceptable file".into(),
         ));
     }
-    if bytes.len() > max_bytes {
-        return Err(PhotoError(format!(
-            "{} bytes is over the platform's {max_bytes}-byte limit",
-            bytes.len()
-        )));
-    }
-    Ok(())
+    Ok(processed)
 }

@@ -231,10 +231,12 @@ async fn photos(
                 continue;
             }
         };
+        // Source bytes plus settings: a photo shared by many rooms is processed and uploaded once,
+        // and changing a setting processes it again.
         let key = format!(
-            "{}:raw{}",
+            "{}:{}",
             hex::encode(&Sha256::digest(&bytes)[..20]),
-            ctx.max_photo_bytes
+            ctx.photo.key()
         );
         let lock = ctx.locks.get(&format!("photo:{key}"));
         let _guard = lock.lock().await;
@@ -242,21 +244,23 @@ async fn photos(
             urls.push(url);
             continue;
         }
-        if let Err(e) = super::photos::check(&bytes, ctx.max_photo_bytes) {
-            warnings.push(format!("photo {} ({location}): {e}", i + 1));
-            continue;
-        }
+        let in_bytes = bytes.len();
+        let jpeg = match super::photos::prepare(ctx, bytes).await {
+            Ok(p) => p.jpeg,
+            Err(e) => {
+                warnings.push(format!("photo {} ({location}): {e}", i + 1));
+                continue;
+            }
+        };
         let url = call(
             ctx,
             outbox,
             "alipay.eco.renthouse.common.image.upload",
             &item.key,
-            || ctx.platform.upload_photo(&bytes),
+            || ctx.platform.upload_photo(&jpeg),
         )
         .await?;
-        // Without the photo pipeline the bytes go up as read; the pipeline will shrink "out".
-        ctx.metrics
-            .photo_bytes(bytes.len() as u64, bytes.len() as u64);
+        ctx.metrics.photo_bytes(in_bytes as u64, jpeg.len() as u64);
         urls.push(outbox.cache_put(&ctx.name, "photo", &key, &url).await?);
     }
     Ok((urls, warnings))
