@@ -54,15 +54,17 @@ impl Dialect {
 
     /// The database's own clock in microseconds since the epoch: the change feed measures its
     /// overlap window on it, never on ours, so clock skew between hosts cannot lose a row.
-    pub fn now_us_sql(self) -> &'static str {
+    pub fn now_us_sql(self) -> String {
+        format!("SELECT {}", self.now_expr())
+    }
+
+    /// The database clock in microseconds as an SQL expression, so a write can stamp a row with
+    /// it without a round trip of its own.
+    pub fn now_expr(self) -> &'static str {
         match self {
-            Dialect::Postgres => {
-                "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)"
-            }
-            Dialect::Mysql => "SELECT CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED)",
-            Dialect::Sqlite => {
-                "SELECT CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)"
-            }
+            Dialect::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)",
+            Dialect::Mysql => "CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED)",
+            Dialect::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)",
         }
     }
 
@@ -120,7 +122,7 @@ impl Db {
     }
 
     pub async fn now_us(&self) -> anyhow::Result<i64> {
-        let (now,): (i64,) = sqlx::query_as(self.dialect.now_us_sql())
+        let (now,): (i64,) = sqlx::query_as(&self.dialect.now_us_sql())
             .fetch_one(&self.pool)
             .await?;
         Ok(now)

@@ -42,7 +42,9 @@ pub fn run(args: PhotoArgs) -> anyhow::Result<ExitCode> {
         };
         match process(&bytes, &settings) {
             Ok(p) => {
-                let stem = input.file_stem().map_or("photo".into(), |s| s.to_string_lossy().into_owned());
+                let stem = input
+                    .file_stem()
+                    .map_or("photo".into(), |s| s.to_string_lossy().into_owned());
                 let out = args.out.join(format!("{stem}.jpg"));
                 std::fs::write(&out, &p.jpeg)?;
                 println!(
@@ -65,5 +67,9 @@ pub fn run(args: PhotoArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

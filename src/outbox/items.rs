@@ -315,40 +315,41 @@ impl Outbox {
     /// Ends a lease. If the source changed meanwhile the item goes back to `pending` for the newer
     /// listing instead of the outcome of the older one.
     pub async fn finish(&self, item: &ClaimedItem, how: Finish) -> anyhow::Result<bool> {
-        let now = self.db.now_us().await?;
-        let (status, attempts_delta, next, code, message, warnings) = match how {
+        // Delays count from the database clock, stamped in the statement itself.
+        let (status, attempts_delta, delay_us, code, message, warnings) = match how {
             Finish::Done { warnings } => ("done", -item.attempts, 0, None, None, warnings),
             Finish::Retry {
                 delay_us,
                 code,
                 message,
-            } => ("retry", 1, now + delay_us, Some(code), Some(message), None),
+            } => ("retry", 1, delay_us, Some(code), Some(message), None),
             Finish::Failed { code, message } => ("failed", 1, 0, Some(code), Some(message), None),
             Finish::Release => ("pending", 0, 0, None, None, None),
         };
-        let done = sqlx::query(&self.db.sql(
+        let now = self.db.dialect.now_expr();
+        let sql = format!(
             "UPDATE rentsync_items SET \
              status = CASE WHEN content_hash = ? AND state = ? THEN ? ELSE 'pending' END, \
-             attempts = attempts + ?, next_attempt_us = ?, last_code = ?, last_error = ?, warnings = ?, \
-             lease_owner = NULL, lease_expires_us = NULL, updated_us = ? \
-             WHERE tenant = ? AND kind = ? AND item_key = ? AND fencing = ? AND lease_owner = ?",
-        ))
-        .bind(&item.content_hash)
-        .bind(&item.state)
-        .bind(status)
-        .bind(attempts_delta)
-        .bind(next)
-        .bind(code)
-        .bind(message)
-        .bind(warnings)
-        .bind(now)
-        .bind(&item.tenant)
-        .bind(&item.kind)
-        .bind(&item.key)
-        .bind(item.fencing)
-        .bind(&item.owner)
-        .execute(&self.db.pool)
-        .await?;
+             attempts = attempts + ?, next_attempt_us = {now} + ?, last_code = ?, last_error = ?, warnings = ?, \
+             lease_owner = NULL, lease_expires_us = NULL, updated_us = {now} \
+             WHERE tenant = ? AND kind = ? AND item_key = ? AND fencing = ? AND lease_owner = ?"
+        );
+        let done = sqlx::query(&self.db.sql(&sql))
+            .bind(&item.content_hash)
+            .bind(&item.state)
+            .bind(status)
+            .bind(attempts_delta)
+            .bind(delay_us)
+            .bind(code)
+            .bind(message)
+            .bind(warnings)
+            .bind(&item.tenant)
+            .bind(&item.kind)
+            .bind(&item.key)
+            .bind(item.fencing)
+            .bind(&item.owner)
+            .execute(&self.db.pool)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 

@@ -153,18 +153,18 @@ impl Outbox {
         outcome: &str,
         latency_ms: i64,
     ) -> anyhow::Result<()> {
-        let now = self.db.now_us().await?;
-        sqlx::query(&self.db.sql(
-            "INSERT INTO rentsync_calls (tenant, method, item_key, outcome, latency_ms, at_us) VALUES (?, ?, ?, ?, ?, ?)",
-        ))
-        .bind(tenant)
-        .bind(method)
-        .bind(key)
-        .bind(outcome)
-        .bind(latency_ms)
-        .bind(now)
-        .execute(&self.db.pool)
-        .await?;
+        let sql = format!(
+            "INSERT INTO rentsync_calls (tenant, method, item_key, outcome, latency_ms, at_us) VALUES (?, ?, ?, ?, ?, {})",
+            self.db.dialect.now_expr()
+        );
+        sqlx::query(&self.db.sql(&sql))
+            .bind(tenant)
+            .bind(method)
+            .bind(key)
+            .bind(outcome)
+            .bind(latency_ms)
+            .execute(&self.db.pool)
+            .await?;
         Ok(())
     }
 

@@ -19,13 +19,20 @@ pub fn encode_jpeg(img: &RgbImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
     let (w, h) = img.dimensions();
     let (w16, h16) = match (u16::try_from(w), u16::try_from(h)) {
         (Ok(a), Ok(b)) => (a, b),
-        _ => return Err(PhotoError::Encode(format!("{w}x{h} is beyond JPEG's 65535 limit"))),
+        _ => {
+            return Err(PhotoError::Encode(format!(
+                "{w}x{h} is beyond JPEG's 65535 limit"
+            )))
+        }
     };
     let mut out = Vec::with_capacity((w as usize * h as usize) / 4);
     let mut enc = Encoder::new(&mut out, quality);
     enc.set_optimized_huffman_tables(true);
     // Robidoux's tables: better detail than the Annex K ones at the same size.
-    enc.set_quantization_tables(QuantizationTableType::ImageMagick, QuantizationTableType::ImageMagick);
+    enc.set_quantization_tables(
+        QuantizationTableType::ImageMagick,
+        QuantizationTableType::ImageMagick,
+    );
     enc.encode(img.as_raw(), w16, h16, ColorType::Rgb)
         .map_err(|e| PhotoError::Encode(e.to_string()))?;
     Ok(out)
@@ -47,17 +54,28 @@ pub fn resize_to(img: RgbImage, long_edge: u32) -> Result<RgbImage, PhotoError> 
         .map_err(|e| PhotoError::Encode(e.to_string()))?;
     let mut dst = Image::new(nw, nh, PixelType::U8x3);
     Resizer::new()
-        .resize(&src, &mut dst, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)))
+        .resize(
+            &src,
+            &mut dst,
+            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)),
+        )
         .map_err(|e| PhotoError::Encode(e.to_string()))?;
-    RgbImage::from_raw(nw, nh, dst.into_vec()).ok_or_else(|| PhotoError::Encode("resize buffer".into()))
+    RgbImage::from_raw(nw, nh, dst.into_vec())
+        .ok_or_else(|| PhotoError::Encode("resize buffer".into()))
 }
 
 /// Encodes `img` at the highest quality that fits `settings.max_bytes`; returns the JPEG, its
 /// size, the quality and the number of encodes.
-pub fn fit(img: RgbImage, settings: &PhotoSettings) -> Result<(Vec<u8>, (u32, u32), u8, u32), PhotoError> {
+pub fn fit(
+    img: RgbImage,
+    settings: &PhotoSettings,
+) -> Result<(Vec<u8>, (u32, u32), u8, u32), PhotoError> {
     let mut img = resize_to(img, settings.long_edge)?;
     let budget = settings.max_bytes;
-    let (lo, hi) = (settings.min_quality.min(settings.max_quality), settings.max_quality);
+    let (lo, hi) = (
+        settings.min_quality.min(settings.max_quality),
+        settings.max_quality,
+    );
     let mut encodes = 0;
     loop {
         let mut enc = |q: u8| -> Result<Vec<u8>, PhotoError> {
@@ -90,7 +108,8 @@ pub fn fit(img: RgbImage, settings: &PhotoSettings) -> Result<(Vec<u8>, (u32, u3
             return Ok((second, dims, q2, encodes));
         }
         if q2 > lo {
-            let q3 = (q2 as i32 - ((ln_second - ln_budget) / slope).ceil() as i32).max(lo as i32) as u8;
+            let q3 =
+                (q2 as i32 - ((ln_second - ln_budget) / slope).ceil() as i32).max(lo as i32) as u8;
             let third = enc(q3)?;
             if third.len() <= budget {
                 let dims = img.dimensions();
@@ -100,7 +119,11 @@ pub fn fit(img: RgbImage, settings: &PhotoSettings) -> Result<(Vec<u8>, (u32, u3
         // Even the lowest acceptable quality is too big: fewer pixels, then search again.
         let (w, h) = img.dimensions();
         if w.max(h) <= 64 {
-            return Err(PhotoError::DoesNotFit { max: budget, width: w, height: h });
+            return Err(PhotoError::DoesNotFit {
+                max: budget,
+                width: w,
+                height: h,
+            });
         }
         let shrink = ((budget as f64 / second.len() as f64).sqrt() * 0.92).clamp(0.3, 0.95);
         let long = ((f64::from(w.max(h)) * shrink) as u32).max(64);

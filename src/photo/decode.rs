@@ -30,13 +30,23 @@ fn sniff(bytes: &[u8]) -> String {
 
 pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<RgbImage, PhotoError> {
     let format = match image::guess_format(bytes) {
-        Ok(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif | ImageFormat::Bmp)) => f,
+        Ok(
+            f @ (ImageFormat::Jpeg
+            | ImageFormat::Png
+            | ImageFormat::WebP
+            | ImageFormat::Gif
+            | ImageFormat::Bmp),
+        ) => f,
         _ => return Err(PhotoError::Unsupported(sniff(bytes))),
     };
     // Decoders pad a cut-off JPEG with grey rather than fail: require the end marker, as the
     // platform's upload check does, so a half-copied file is an error, not half a photo.
-    if matches!(format, ImageFormat::Jpeg | ImageFormat::Png) && crate::plan::rules::image_kind(bytes).is_none() {
-        return Err(PhotoError::Corrupt(format!("truncated {format:?}: no end marker")));
+    if matches!(format, ImageFormat::Jpeg | ImageFormat::Png)
+        && crate::plan::rules::image_kind(bytes).is_none()
+    {
+        return Err(PhotoError::Corrupt(format!(
+            "truncated {format:?}: no end marker"
+        )));
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = image::Limits::default();
@@ -50,13 +60,21 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<RgbImage, PhotoError> {
         .map_err(|e| PhotoError::Corrupt(e.to_string()))?;
     let (w, h) = decoder.dimensions();
     if u64::from(w) * u64::from(h) > max_pixels {
-        return Err(PhotoError::TooLarge { width: w, height: h, max: max_pixels });
+        return Err(PhotoError::TooLarge {
+            width: w,
+            height: h,
+            max: max_pixels,
+        });
     }
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(|e| match e {
-        image::ImageError::Limits(_) => PhotoError::TooLarge { width: w, height: h, max: max_pixels },
+        image::ImageError::Limits(_) => PhotoError::TooLarge {
+            width: w,
+            height: h,
+            max: max_pixels,
+        },
         other => PhotoError::Corrupt(other.to_string()),
     })?;
     img.apply_orientation(orientation);
