@@ -231,7 +231,7 @@ fn the_sandbox_binary_serves_until_terminated() {
 
 #[test]
 fn the_demo_tour_runs_green() {
-    let out = rentsync().arg("demo").output().unwrap();
+    let out = rentsync().args(["demo", "--tour"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -241,4 +241,35 @@ fn the_demo_tour_runs_green() {
     assert!(stdout.contains("All steps answered as expected."));
     assert!(stdout.contains("room_amount: must be a decimal string from 100.00 to 35000.00"));
     assert!(!stdout.contains("FAIL"));
+}
+
+#[test]
+fn the_demo_syncs_the_sample_database_and_follows_live_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = rentsync()
+        .args(["demo", "--listings", "60", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for step in [
+        "1. sandbox gateway",
+        "3. dry-run",
+        "4. resync",
+        "5. daemon running",
+        "6. end state",
+    ] {
+        assert!(stdout.contains(step), "missing {step}: {stdout}");
+    }
+    assert_eq!(
+        stdout.matches("on the platform after").count(),
+        3,
+        "{stdout}"
+    );
+    assert!(!stdout.contains("NOT on the platform"), "{stdout}");
 }
