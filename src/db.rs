@@ -99,14 +99,25 @@ impl Db {
         }
         let options: AnyConnectOptions = url.parse().with_context(|| redact(&url))?;
         let pool = AnyPoolOptions::new()
-            .max_connections(if dialect == Dialect::Sqlite { 1 } else { max_connections })
+            .max_connections(if dialect == Dialect::Sqlite {
+                1
+            } else {
+                max_connections
+            })
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
                         use sqlx::Executor;
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;")
-                            .await?;
+                        // One statement per call: a multi-statement string may stop after the
+                        // first, and synchronous=FULL would fsync every commit.
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA busy_timeout = 5000",
+                            "PRAGMA synchronous = NORMAL",
+                        ] {
+                            conn.execute(pragma).await?;
+                        }
                     }
                     Ok(())
                 })
@@ -167,6 +178,29 @@ mod tests {
             "a = $1 AND b = $2"
         );
         assert_eq!(Dialect::Mysql.sql("a = ?"), "a = ?");
+    }
+
+    #[tokio::test]
+    async fn sqlite_runs_in_wal_mode_without_a_sync_per_commit() {
+        let dir = std::env::temp_dir().join(format!("rentsync-db-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = Db::connect(&format!("sqlite://{}/s.db", dir.display()), 1)
+            .await
+            .unwrap();
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        let (sync,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            (mode.as_str(), sync),
+            ("wal", 1),
+            "WAL with synchronous = NORMAL"
+        );
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

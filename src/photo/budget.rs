@@ -64,12 +64,17 @@ pub fn resize_to(img: RgbImage, long_edge: u32) -> Result<RgbImage, PhotoError> 
         .ok_or_else(|| PhotoError::Encode("resize buffer".into()))
 }
 
-/// Encodes `img` at the highest quality that fits `settings.max_bytes`; returns the JPEG, its
-/// size, the quality and the number of encodes.
-pub fn fit(
-    img: RgbImage,
-    settings: &PhotoSettings,
-) -> Result<(Vec<u8>, (u32, u32), u8, u32), PhotoError> {
+/// A JPEG that fits, with how it was made.
+#[derive(Debug, Clone)]
+pub struct Fitted {
+    pub jpeg: Vec<u8>,
+    pub size: (u32, u32),
+    pub quality: u8,
+    pub encodes: u32,
+}
+
+/// Encodes `img` at the highest quality that fits `settings.max_bytes`.
+pub fn fit(img: RgbImage, settings: &PhotoSettings) -> Result<Fitted, PhotoError> {
     let mut img = resize_to(img, settings.long_edge)?;
     let budget = settings.max_bytes;
     let (lo, hi) = (
@@ -84,8 +89,12 @@ pub fn fit(
         };
         let top = enc(hi)?;
         if top.len() <= budget {
-            let dims = img.dimensions();
-            return Ok((top, dims, hi, encodes));
+            return Ok(Fitted {
+                jpeg: top,
+                size: img.dimensions(),
+                quality: hi,
+                encodes,
+            });
         }
         let ln_budget = (budget as f64).ln();
         let ln_top = (top.len() as f64).ln();
@@ -100,20 +109,32 @@ pub fn fit(
             if q3 > q2 as i32 && q3 < hi as i32 {
                 let third = enc(q3 as u8)?;
                 if third.len() <= budget {
-                    let dims = img.dimensions();
-                    return Ok((third, dims, q3 as u8, encodes));
+                    return Ok(Fitted {
+                        jpeg: third,
+                        size: img.dimensions(),
+                        quality: q3 as u8,
+                        encodes,
+                    });
                 }
             }
-            let dims = img.dimensions();
-            return Ok((second, dims, q2, encodes));
+            return Ok(Fitted {
+                jpeg: second,
+                size: img.dimensions(),
+                quality: q2,
+                encodes,
+            });
         }
         if q2 > lo {
             let q3 =
                 (q2 as i32 - ((ln_second - ln_budget) / slope).ceil() as i32).max(lo as i32) as u8;
             let third = enc(q3)?;
             if third.len() <= budget {
-                let dims = img.dimensions();
-                return Ok((third, dims, q3, encodes));
+                return Ok(Fitted {
+                    jpeg: third,
+                    size: img.dimensions(),
+                    quality: q3,
+                    encodes,
+                });
             }
         }
         // Even the lowest acceptable quality is too big: fewer pixels, then search again.

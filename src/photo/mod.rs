@@ -12,7 +12,7 @@ mod decode;
 
 use std::time::{Duration, Instant};
 
-pub use budget::{encode_jpeg, fit};
+pub use budget::{encode_jpeg, fit, Fitted};
 pub use decode::decode;
 
 /// What the pipeline aims for; part of the photo cache key, so a change re-processes.
@@ -81,14 +81,14 @@ pub fn process(bytes: &[u8], settings: &PhotoSettings) -> Result<Processed, Phot
     let started = Instant::now();
     let img = decode(bytes, settings.max_pixels)?;
     let in_size = (img.width(), img.height());
-    let (jpeg, out_size, quality, encodes) = fit(img, settings)?;
+    let fitted = fit(img, settings)?;
     Ok(Processed {
-        jpeg,
+        jpeg: fitted.jpeg,
         in_bytes: bytes.len(),
         in_size,
-        out_size,
-        quality,
-        encodes,
+        out_size: fitted.size,
+        quality: fitted.quality,
+        encodes: fitted.encodes,
         elapsed: started.elapsed(),
     })
 }
