@@ -108,7 +108,15 @@ impl SandboxState {
             stats: stats::Stats::default(),
             store: Mutex::new(store),
             dirty: AtomicBool::new(false),
-            forger: std::sync::OnceLock::new(),
+            forger: {
+                // Made now when forgeries are configured: a first forged answer delayed by key
+                // generation would reach the client as a timeout instead.
+                let lock = std::sync::OnceLock::new();
+                if cfg.faults.bad_signature > 0.0 {
+                    let _ = lock.set(AppPrivateKey::generate(2048)?);
+                }
+                lock
+            },
             cfg,
         })))
     }
