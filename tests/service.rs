@@ -104,8 +104,8 @@ impl Drop for Daemon {
 fn config_with_ops(env: &Env, port: u16, extra_tenant: &str) -> PathBuf {
     let mut text = env.config_text(200.0, 5);
     text = text.replace(
-        "[worker]",
-        &format!("[ops]\nlisten = \"127.0.0.1:{port}\"\n[worker]"),
+        "listen = \"127.0.0.1:0\"",
+        &format!("listen = \"127.0.0.1:{port}\""),
     );
     text = text.replace("[tenant.rates]", &format!("{extra_tenant}[tenant.rates]"));
     let path = env.dir.path().join("rentsync.toml");

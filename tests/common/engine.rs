@@ -129,6 +129,8 @@ impl Env {
 poll_secs = 0.2
 overlap_secs = 10
 full_scan_secs = 3600
+[ops]
+listen = "127.0.0.1:0"
 [worker]
 concurrency = 8
 lease_secs = 30
