@@ -99,6 +99,12 @@ pub struct WorkerConfig {
     pub max_backoff_secs: u64,
     /// How long the call log keeps rows.
     pub call_log_days: u64,
+    /// Photo jobs at once (0: one per core).
+    pub photo_jobs: usize,
+    /// Decoded photo memory all running photo jobs may hold together, in MiB.
+    pub photo_memory_mb: u64,
+    /// Longest a photo may take, from the start of its job.
+    pub photo_timeout_secs: u64,
 }
 
 impl Default for WorkerConfig {
@@ -108,11 +114,27 @@ impl Default for WorkerConfig {
             lease_secs: 120,
             max_backoff_secs: 300,
             call_log_days: 14,
+            photo_jobs: 0,
+            photo_memory_mb: 1024,
+            photo_timeout_secs: 60,
         }
     }
 }
 
 impl WorkerConfig {
+    pub fn photo_pool(&self) -> crate::photo::PoolConfig {
+        let default = crate::photo::PoolConfig::default();
+        crate::photo::PoolConfig {
+            jobs: if self.photo_jobs == 0 {
+                default.jobs
+            } else {
+                self.photo_jobs
+            },
+            memory_bytes: self.photo_memory_mb.max(64) << 20,
+            timeout: Duration::from_secs(self.photo_timeout_secs.max(1)),
+        }
+    }
+
     pub fn settings(&self) -> WorkerSettings {
         WorkerSettings {
             concurrency: self.concurrency.max(1),

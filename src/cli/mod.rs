@@ -113,7 +113,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate(args) => status::migrate(args).await,
         Command::Check(args) => check::run(args).await,
         Command::Fixtures(args) => fixtures::run(args).await,
-        Command::Photo(args) => photo::run(args),
+        Command::Photo(args) => photo::run(args).await,
     }
 }
 

@@ -1,68 +1,72 @@
-//! `rentsync photo IN... --out DIR`: runs the photo pipeline on files, so operators can preview what
-//! the platform will get. One JPEG per input (same stem, `.jpg`), one line per file; exit 1 if any
-//! failed.
+//! `rentsync photo IN... --out DIR`: runs the photo pipeline on files or URLs, so operators can
+//! preview what the platform will get. One JPEG per input (same stem, `.jpg`), one line per input
+//! in the order given; exit 1 if any failed. Inputs run concurrently on the same pool the daemon
+//! uses (one job per core, shared memory budget, per-photo timeout).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
-use crate::photo::{process, PhotoSettings};
+use crate::photo::{fetch, source_client, PhotoSettings, Pool, PoolConfig, Processed};
 
 #[derive(Debug, clap::Args)]
 pub struct PhotoArgs {
-    /// Input photos (JPEG, PNG, WebP, GIF, BMP; format read from the bytes).
+    /// Input photos: paths, file:// or http(s):// URLs (JPEG, PNG, WebP, GIF, BMP; the format is
+    /// read from the bytes).
     #[arg(required = true)]
-    pub inputs: Vec<PathBuf>,
+    pub inputs: Vec<String>,
     #[arg(long)]
     pub out: PathBuf,
-    /// Output budget in bytes.
+    /// Output budget in bytes of JPEG (the base64 text sent is 4/3 of it).
     #[arg(long, default_value_t = 700_000)]
     pub max_bytes: usize,
     /// Longest edge of the output in pixels (never upscaled).
     #[arg(long, default_value_t = 2560)]
     pub long_edge: u32,
+    /// Photos processed at once (default: one per core).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Longest a photo may take.
+    #[arg(long, default_value_t = 60)]
+    pub timeout_secs: u64,
 }
 
-pub fn run(args: PhotoArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(args: PhotoArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&args.out)?;
     let settings = PhotoSettings {
         max_bytes: args.max_bytes,
         long_edge: args.long_edge,
         ..Default::default()
     };
+    let mut pool = PoolConfig {
+        timeout: Duration::from_secs(args.timeout_secs.max(1)),
+        ..Default::default()
+    };
+    if let Some(jobs) = args.jobs {
+        pool.jobs = jobs.max(1);
+    }
+    let pool = Pool::new(pool);
+    let http = source_client();
+    let jobs = args.inputs.iter().map(|input| {
+        let (pool, http, settings) = (&pool, &http, settings.clone());
+        async move {
+            let bytes = fetch(http, None, input).await.map_err(|e| e.to_string())?;
+            pool.process(bytes, settings)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    });
+    let results = futures_util::future::join_all(jobs).await;
     let mut failed = 0;
-    for input in &args.inputs {
-        let name = input.display();
-        let bytes = match std::fs::read(input) {
-            Ok(b) => b,
-            Err(e) => {
-                println!("{name}: FAILED: cannot read: {e}");
-                failed += 1;
-                continue;
-            }
-        };
-        match process(&bytes, &settings) {
+    for (input, result) in args.inputs.iter().zip(results) {
+        match result {
             Ok(p) => {
-                let stem = input
-                    .file_stem()
-                    .map_or("photo".into(), |s| s.to_string_lossy().into_owned());
-                let out = args.out.join(format!("{stem}.jpg"));
+                let out = args.out.join(format!("{}.jpg", stem(input)));
                 std::fs::write(&out, &p.jpeg)?;
-                println!(
-                    "{name}: {} bytes {}x{} -> {} bytes {}x{}, quality {}, {} encode(s), {} ms -> {}",
-                    p.in_bytes,
-                    p.in_size.0,
-                    p.in_size.1,
-                    p.jpeg.len(),
-                    p.out_size.0,
-                    p.out_size.1,
-                    p.quality,
-                    p.encodes,
-                    p.elapsed.as_millis(),
-                    out.display()
-                );
+                println!("{input}: {} -> {}", describe(&p), out.display());
             }
             Err(e) => {
-                println!("{name}: FAILED: {e}");
+                println!("{input}: FAILED: {e}");
                 failed += 1;
             }
         }
@@ -72,4 +76,35 @@ pub fn run(args: PhotoArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The file name without extension, from a path or the last segment of a URL.
+fn stem(input: &str) -> String {
+    let path = input.split(['?', '#']).next().unwrap_or(input);
+    let name = path.rsplit('/').next().unwrap_or(path);
+    match Path::new(name).file_stem() {
+        Some(s) if !s.is_empty() => s.to_string_lossy().into_owned(),
+        _ => "photo".into(),
+    }
+}
+
+fn describe(p: &Processed) -> String {
+    let decoded = if p.decoded_size == p.in_size {
+        String::new()
+    } else {
+        format!(" (decoded at {}x{})", p.decoded_size.0, p.decoded_size.1)
+    };
+    format!(
+        "{} bytes {}x{}{decoded} -> {} bytes {}x{}, quality {:.1}, {} encode(s), {}, {} ms",
+        p.in_bytes,
+        p.in_size.0,
+        p.in_size.1,
+        p.jpeg.len(),
+        p.out_size.0,
+        p.out_size.1,
+        p.quality,
+        p.encodes,
+        p.colour,
+        p.elapsed.as_millis(),
+    )
 }

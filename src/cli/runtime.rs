@@ -40,6 +40,8 @@ impl Runtime {
             .await
             .context("state database")?;
         let mut tenants = Vec::new();
+        // One photo pool for the daemon: the memory budget and the cores are shared by all tenants.
+        let photo_pool = Arc::new(crate::photo::Pool::new(cfg.worker.photo_pool()));
         for t in &cfg.tenants {
             let client = AlipayClient::new(t.client_config()?)?;
             let source = match &t.source_database {
@@ -57,6 +59,7 @@ impl Runtime {
                 t.rates.clone(),
             );
             ctx.photo_dir = t.photo_dir.clone();
+            ctx.photo_pool = Arc::clone(&photo_pool);
             ctx.photo.max_bytes = t.max_photo_bytes;
             ctx.photo.long_edge = t.photo_long_edge;
             ctx.max_backoff = Duration::from_secs(cfg.worker.max_backoff_secs.max(1));

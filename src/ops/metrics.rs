@@ -175,6 +175,35 @@ pub async fn render(rt: &Runtime, ready: bool) -> String {
     }
     family(
         &mut out,
+        "rentsync_photos_total",
+        "counter",
+        "Photos by outcome: processed, cached (already uploaded), or why one could not be used.",
+    );
+    for (tenant, m, _) in &all {
+        for (outcome, n) in &m.photos {
+            let _ = writeln!(
+                out,
+                "rentsync_photos_total{{tenant=\"{}\",outcome=\"{outcome}\"}} {n}",
+                esc(tenant)
+            );
+        }
+    }
+    family(
+        &mut out,
+        "rentsync_photo_encodes_total",
+        "counter",
+        "JPEG encodes spent fitting photos into the byte budget.",
+    );
+    for (tenant, m, _) in &all {
+        let _ = writeln!(
+            out,
+            "rentsync_photo_encodes_total{{tenant=\"{}\"}} {}",
+            esc(tenant),
+            m.photo_encodes
+        );
+    }
+    family(
+        &mut out,
         "rentsync_tenant_paused",
         "gauge",
         "1 while a tenant is paused (credentials refused).",

@@ -1,19 +1,31 @@
 //! The photo pipeline: any operator photo → one JPEG within the platform's byte budget, at the
-//! highest quality that fits. Decode (format sniffed from the bytes, never the name) → apply EXIF
-//! orientation → flatten alpha on white → cap the long edge (never upscale) → encode under the
-//! budget in at most three encodes (`budget.rs`), downscaling only when even the lowest quality
-//! does not fit. Metadata is never copied: GPS positions in phone photos are private.
+//! highest quality that fits. The folders read as the data flow:
 //!
-//! CPU work runs on the blocking pool behind a semaphore sized to the cores (see `worker`), with
-//! limits on dimensions and decoded bytes against decompression bombs.
+//! `source` (path, `file://`, `http(s)://`) → `decode` (format sniffed from the bytes; large JPEGs
+//! decoded at reduced scale by `jpeg`) → `raster` (cap the long edge, never upscale) → `color`
+//! (embedded ICC profile or CMYK → sRGB) → `raster` (EXIF orientation) → `budget` (the highest
+//! quality that fits, in at most three encodes; downscale only when even the lowest does not).
+//! Metadata is never copied: GPS positions in phone photos are private.
+//!
+//! Resizing comes before colour conversion and orientation so that both touch the small image.
+//! `pool` runs jobs on the blocking pool under a shared decoded-memory budget and a timeout.
 
 mod budget;
+mod color;
 mod decode;
+mod jpeg;
+mod pool;
+mod raster;
+mod source;
 
 use std::time::{Duration, Instant};
 
 pub use budget::{encode_jpeg, fit, Fitted};
-pub use decode::decode;
+pub use color::Colour;
+pub use decode::{decode, probe, Decoded, Probe};
+pub use pool::{Pool, PoolConfig};
+pub use raster::{Raster, Samples};
+pub use source::{client as source_client, fetch, SourceError};
 
 /// What the pipeline aims for; part of the photo cache key, so a change re-processes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +45,7 @@ impl Default for PhotoSettings {
         Self {
             max_bytes: 700_000,
             long_edge: 2560,
-            max_quality: 92,
+            max_quality: 95,
             min_quality: 60,
             max_pixels: 100_000_000,
         }
@@ -44,7 +56,7 @@ impl PhotoSettings {
     /// A short, stable text of the settings for cache keys.
     pub fn key(&self) -> String {
         format!(
-            "v1:{}:{}:{}-{}",
+            "v2:{}:{}:{}-{}",
             self.max_bytes, self.long_edge, self.min_quality, self.max_quality
         )
     }
@@ -62,6 +74,53 @@ pub enum PhotoError {
     Encode(String),
     #[error("does not fit in {max} bytes even at {width}x{height}")]
     DoesNotFit { max: usize, width: u32, height: u32 },
+    #[error("took longer than {0:?}")]
+    Timeout(Duration),
+}
+
+impl PhotoError {
+    /// A short label for metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            PhotoError::Unsupported(_) => "unsupported",
+            PhotoError::Corrupt(_) => "corrupt",
+            PhotoError::TooLarge { .. } => "too_large",
+            PhotoError::Encode(_) => "encode",
+            PhotoError::DoesNotFit { .. } => "does_not_fit",
+            PhotoError::Timeout(_) => "timeout",
+        }
+    }
+}
+
+/// When a photo job must give up. Checked between steps: a decode or an encode is not cut short,
+/// but nothing new starts after the deadline.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    at: Option<Instant>,
+    limit: Duration,
+}
+
+impl Deadline {
+    pub fn none() -> Self {
+        Self {
+            at: None,
+            limit: Duration::MAX,
+        }
+    }
+
+    pub fn after(limit: Duration) -> Self {
+        Self {
+            at: Instant::now().checked_add(limit),
+            limit,
+        }
+    }
+
+    pub fn check(&self) -> Result<(), PhotoError> {
+        match self.at {
+            Some(at) if Instant::now() > at => Err(PhotoError::Timeout(self.limit)),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// One processed photo and what it took.
@@ -70,26 +129,82 @@ pub struct Processed {
     pub jpeg: Vec<u8>,
     pub in_bytes: usize,
     pub in_size: (u32, u32),
+    /// The size the decoder produced: smaller than `in_size` when a JPEG was decoded at 1/2–1/8.
+    pub decoded_size: (u32, u32),
     pub out_size: (u32, u32),
-    pub quality: u8,
+    pub colour: Colour,
+    /// Fractional: the tables are scaled continuously (see `budget`).
+    pub quality: f32,
     pub encodes: u32,
     pub elapsed: Duration,
 }
 
-/// Runs the whole pipeline on one photo's bytes.
+/// Runs the whole pipeline on one photo's bytes, with no time limit.
 pub fn process(bytes: &[u8], settings: &PhotoSettings) -> Result<Processed, PhotoError> {
+    process_until(bytes, settings, &Deadline::none())
+}
+
+/// Runs the whole pipeline on one photo's bytes, giving up at `deadline`. A decoder that panics
+/// on a hostile file is an error for that photo, not the end of the process.
+pub fn process_until(
+    bytes: &[u8],
+    settings: &PhotoSettings,
+    deadline: &Deadline,
+) -> Result<Processed, PhotoError> {
+    std::panic::catch_unwind(|| pipeline(bytes, settings, deadline)).unwrap_or_else(|_| {
+        Err(PhotoError::Corrupt(
+            "the decoder failed on this file".into(),
+        ))
+    })
+}
+
+fn pipeline(
+    bytes: &[u8],
+    settings: &PhotoSettings,
+    deadline: &Deadline,
+) -> Result<Processed, PhotoError> {
     let started = Instant::now();
-    let img = decode(bytes, settings.max_pixels)?;
-    let in_size = (img.width(), img.height());
-    let fitted = fit(img, settings)?;
+    let pixels = upright_srgb(bytes, settings, deadline)?;
+    let fitted = fit(pixels.raster, settings, deadline)?;
     Ok(Processed {
         jpeg: fitted.jpeg,
         in_bytes: bytes.len(),
-        in_size,
+        in_size: pixels.in_size,
+        decoded_size: pixels.decoded_size,
         out_size: fitted.size,
+        colour: pixels.colour,
         quality: fitted.quality,
         encodes: fitted.encodes,
         elapsed: started.elapsed(),
+    })
+}
+
+/// A photo's pixels ready to encode: within the long edge, sRGB, upright.
+pub struct Upright {
+    pub raster: Raster,
+    pub colour: Colour,
+    pub in_size: (u32, u32),
+    pub decoded_size: (u32, u32),
+}
+
+/// Everything before the encoder: decode (at reduced scale when it can), cap the long edge,
+/// convert to sRGB, turn upright.
+pub fn upright_srgb(
+    bytes: &[u8],
+    settings: &PhotoSettings,
+    deadline: &Deadline,
+) -> Result<Upright, PhotoError> {
+    let decoded = decode(bytes, settings.long_edge, settings.max_pixels)?;
+    deadline.check()?;
+    let decoded_size = decoded.raster.dimensions();
+    let small = decoded.raster.fit_long_edge(settings.long_edge)?;
+    deadline.check()?;
+    let (srgb, colour) = color::to_srgb(small, decoded.icc.as_deref())?;
+    Ok(Upright {
+        raster: srgb.orient(decoded.orientation)?,
+        colour,
+        in_size: decoded.in_size,
+        decoded_size,
     })
 }
 

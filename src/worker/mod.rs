@@ -33,7 +33,10 @@ pub struct TenantCtx {
     /// What photos are turned into; part of the photo cache key.
     pub photo: crate::photo::PhotoSettings,
     pub max_backoff: Duration,
+    /// For photo sources on HTTP.
     pub http: reqwest::Client,
+    /// Photo jobs, shared by every tenant of the daemon.
+    pub photo_pool: Arc<crate::photo::Pool>,
     pub metrics: CallMetrics,
     pub(crate) locks: KeyedLocks,
     // A std mutex around an Instant: read and written without await points.
@@ -59,11 +62,8 @@ impl TenantCtx {
             photo_dir: None,
             photo: crate::photo::PhotoSettings::default(),
             max_backoff: Duration::from_secs(300),
-            http: reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .timeout(Duration::from_secs(30))
-                .build()
-                .unwrap_or_default(),
+            http: crate::photo::source_client(),
+            photo_pool: Arc::new(crate::photo::Pool::new(Default::default())),
             metrics: CallMetrics::default(),
             locks: KeyedLocks::default(),
             paused_until: Mutex::new(None),
@@ -162,6 +162,9 @@ pub struct MetricsInner {
     pub throttled: Duration,
     pub photo_bytes_in: u64,
     pub photo_bytes_out: u64,
+    /// Photos by outcome: `processed`, `cached`, or the reason one could not be used.
+    pub photos: BTreeMap<&'static str, u64>,
+    pub photo_encodes: u64,
 }
 
 impl CallMetrics {
@@ -194,6 +197,12 @@ impl CallMetrics {
         let mut m = self.lock();
         m.photo_bytes_in += bytes_in;
         m.photo_bytes_out += bytes_out;
+    }
+
+    pub fn photo(&self, outcome: &'static str, encodes: u32) {
+        let mut m = self.lock();
+        *m.photos.entry(outcome).or_default() += 1;
+        m.photo_encodes += u64::from(encodes);
     }
 
     pub fn snapshot(&self) -> BTreeMap<(String, String), (u64, Duration)> {

@@ -227,6 +227,7 @@ async fn photos(
         let bytes = match fetch(ctx, location).await {
             Ok(b) => b,
             Err(e) => {
+                ctx.metrics.photo("unreadable", 0);
                 warnings.push(format!("photo {} ({location}): {e}", i + 1));
                 continue;
             }
@@ -241,13 +242,18 @@ async fn photos(
         let lock = ctx.locks.get(&format!("photo:{key}"));
         let _guard = lock.lock().await;
         if let Some(url) = outbox.cache_get(&ctx.name, "photo", &key).await? {
+            ctx.metrics.photo("cached", 0);
             urls.push(url);
             continue;
         }
         let in_bytes = bytes.len();
         let jpeg = match super::photos::prepare(ctx, bytes).await {
-            Ok(p) => p.jpeg,
+            Ok(p) => {
+                ctx.metrics.photo("processed", p.encodes);
+                p.jpeg
+            }
             Err(e) => {
+                ctx.metrics.photo(e.reason(), 0);
                 warnings.push(format!("photo {} ({location}): {e}", i + 1));
                 continue;
             }
