@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test, from a fresh machine too: starts the databases, installs what the tests drive
 # (the official Alipay Python SDK into target/sdk-venv, headless Chromium for the HTML reports,
-# systemd-analyze for the unit file), then runs the Rust test suites.
+# systemd-analyze for the unit file, Ghostscript's ICC profiles for the CMYK tests), then runs the Rust test suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,8 @@ scripts/services.sh
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
+# A real press CMYK profile for the colour-management tests.
+[ -f /usr/share/color/icc/ghostscript/default_cmyk.icc ] || missing+=(libgs-common)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

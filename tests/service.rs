@@ -178,6 +178,8 @@ async fn notify_protocol_metrics_health_and_clean_stop() {
         "rentsync_platform_call_duration_seconds_bucket{tenant=\"t1\",method=\"alipay.eco.renthouse.room.dispersion.sync\",le=\"+Inf\"}",
         "rentsync_throttled_seconds_total{tenant=\"t1\"}",
         "rentsync_photo_bytes_total{tenant=\"t1\",direction=\"out\"}",
+        "rentsync_photos_total{tenant=\"t1\",outcome=\"processed\"}",
+        "rentsync_photo_encodes_total{tenant=\"t1\"}",
         "rentsync_tenant_paused{tenant=\"t1\"} 0",
     ] {
         assert!(metrics.contains(family), "missing {family} in\n{metrics}");
