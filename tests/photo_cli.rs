@@ -17,7 +17,10 @@ fn serve(body: Vec<u8>) -> u16 {
             let n = stream.read(&mut buf).unwrap_or(0);
             let request = String::from_utf8_lossy(&buf[..n]);
             let head = if request.starts_with("GET /photo.jpg ") {
-                format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                )
             } else {
                 "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into()
             };
@@ -69,9 +72,25 @@ fn photo_previews_files_and_urls_and_names_each_failure() {
         assert!(size <= 200_000, "{name}: {size} bytes");
         assert!(line.contains(&format!("-> {size} bytes")), "{line}");
     }
-    assert!(lines[1].contains("6028x3391 (decoded at 3014x1696)"), "shrink-on-load: {}", lines[1]);
+    assert!(
+        lines[1].contains("6028x3391 (decoded at 3014x1696)"),
+        "shrink-on-load: {}",
+        lines[1]
+    );
     assert!(lines[1].contains("2560x1441"), "{}", lines[1]);
-    assert!(lines[3].contains("half.jpg: FAILED") && lines[3].contains("truncated"), "{}", lines[3]);
-    assert!(lines[4].contains("FAILED: unsupported format (HEIC): convert it to JPEG"), "{}", lines[4]);
-    assert!(lines[5].contains("FAILED: fetch answered HTTP 404"), "{}", lines[5]);
+    assert!(
+        lines[3].contains("half.jpg: FAILED") && lines[3].contains("truncated"),
+        "{}",
+        lines[3]
+    );
+    assert!(
+        lines[4].contains("FAILED: unsupported format (HEIC): convert it to JPEG"),
+        "{}",
+        lines[4]
+    );
+    assert!(
+        lines[5].contains("FAILED: fetch answered HTTP 404"),
+        "{}",
+        lines[5]
+    );
 }

@@ -95,7 +95,7 @@ fn describe(p: &Processed) -> String {
         format!(" (decoded at {}x{})", p.decoded_size.0, p.decoded_size.1)
     };
     format!(
-        "{} bytes {}x{}{decoded} -> {} bytes {}x{}, quality {:.1}, {} encode(s), {}, {} ms",
+        "{} bytes {}x{}{decoded} -> {} bytes {}x{}, quality {:.1}, {} encode(s) + {} on the 1/4 proxy, {}, {} ms",
         p.in_bytes,
         p.in_size.0,
         p.in_size.1,
@@ -104,6 +104,7 @@ fn describe(p: &Processed) -> String {
         p.out_size.1,
         p.quality,
         p.encodes,
+        p.proxy_encodes,
         p.colour,
         p.elapsed.as_millis(),
     )

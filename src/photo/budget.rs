@@ -73,7 +73,10 @@ pub struct Fitted {
     pub jpeg: Vec<u8>,
     pub size: (u32, u32),
     pub quality: f32,
+    /// Encodes of the whole image.
     pub encodes: u32,
+    /// Encodes of the quarter-height proxy that located the quality first.
+    pub proxy_encodes: u32,
 }
 
 /// Typical d ln(size) / d ln(100 − q) for photographs (steeper near the top, flatter below 80).
@@ -83,12 +86,16 @@ const TYPICAL_SLOPE: f64 = -1.6;
 const BPP_AT_95: f64 = 3.0;
 /// The smallest move in x = ln(100 − q) when extrapolating: below it the tables barely change.
 const MIN_STEP: f64 = 0.1;
-/// Encodes per image size before settling for the best that fitted.
+/// Encodes per search before settling for the best that fitted.
 const MAX_TRIES: u32 = 5;
 /// Close enough: within this share of the budget, a further encode buys too little.
 const CLOSE: f64 = 0.96;
 /// Aim this far under the budget, so a prediction that is slightly off still fits.
 const AIM: f64 = 0.985;
+/// Images from this size on locate their quality on a proxy first (see `proxy`).
+const PROXY_MIN_PIXELS: u64 = 1_200_000;
+/// The proxy keeps one band of 16 rows in this many.
+const PROXY_STRIDE: u32 = 4;
 
 fn x_of(q: f32) -> f64 {
     (100.0 - f64::from(q)).max(0.5).ln()
@@ -108,14 +115,8 @@ struct Point {
 /// The next x to try, from what was measured so far. `reach` is the smallest move when only one
 /// side is known; it grows with each miss, so a flat stretch of the size curve (the tables'
 /// rounding makes it a staircase) is crossed in a few encodes.
-fn predict(
-    under: Option<Point>,
-    over: Option<Point>,
-    before: Option<Point>,
-    target: f64,
-    reach: f64,
-) -> Option<f64> {
-    match (under, over) {
+fn predict(m: &Measured, target: f64, reach: f64, typical: f64) -> Option<f64> {
+    match (m.under, m.over) {
         // Both sides measured: interpolate (regula falsi), kept off the ends of the bracket so
         // the bracket shrinks from both sides.
         (Some(u), Some(o)) => {
@@ -127,19 +128,110 @@ fn predict(
             let margin = (u.x - o.x).abs() * 0.15;
             Some(x.clamp(o.x.min(u.x) + margin, o.x.max(u.x) - margin))
         }
-        (None, Some(o)) => Some((o.x + (target - o.y) / slope(o, before)).max(o.x + reach)),
-        (Some(u), None) => Some((u.x + (target - u.y) / slope(u, before)).min(u.x - reach)),
+        (None, Some(o)) => Some((o.x + (target - o.y) / m.slope(o, typical)).max(o.x + reach)),
+        (Some(u), None) => Some((u.x + (target - u.y) / m.slope(u, typical)).min(u.x - reach)),
         (None, None) => None,
     }
 }
 
-/// The slope through two points on the same side of the target, else the typical one.
-fn slope(p: Point, before: Option<Point>) -> f64 {
-    match before {
-        // Points too close measure the tables' rounding, not the slope.
-        Some(b) if (p.x - b.x).abs() > 0.1 => ((p.y - b.y) / (p.x - b.x)).clamp(-6.0, -0.3),
-        _ => TYPICAL_SLOPE,
+/// What one search measured.
+#[derive(Default)]
+struct Measured {
+    /// The highest quality that fitted, and its file.
+    best: Option<(f32, Vec<u8>)>,
+    /// The point of `best`, and the lowest quality that did not fit.
+    under: Option<Point>,
+    over: Option<Point>,
+    /// The point replaced last on either side, for a measured slope.
+    before: Option<Point>,
+    encodes: u32,
+}
+
+impl Measured {
+    /// The slope through `p` and the point before it, else `typical`.
+    fn slope(&self, p: Point, typical: f64) -> f64 {
+        match self.before {
+            // Points too close measure the tables' rounding, not the slope.
+            Some(b) if (p.x - b.x).abs() > 0.1 => ((p.y - b.y) / (p.x - b.x)).clamp(-6.0, -0.3),
+            _ => typical,
+        }
     }
+}
+
+/// The highest quality in `lo..=hi` whose encode fits `budget`, starting at `start`.
+fn search(
+    encode: &mut dyn FnMut(f32) -> Result<Vec<u8>, PhotoError>,
+    budget: usize,
+    (lo, hi): (f32, f32),
+    start: f32,
+    typical: f64,
+    deadline: &Deadline,
+) -> Result<Measured, PhotoError> {
+    let target = (budget as f64 * AIM).ln();
+    let mut m = Measured::default();
+    let mut q = start.clamp(lo, hi);
+    let mut reach = MIN_STEP;
+    for _ in 0..MAX_TRIES {
+        deadline.check()?;
+        m.encodes += 1;
+        let jpeg = encode(q)?;
+        tracing::debug!(quality = q, bytes = jpeg.len(), budget, "photo encode");
+        let point = Point {
+            x: x_of(q),
+            y: (jpeg.len() as f64).ln(),
+        };
+        if jpeg.len() <= budget {
+            let close = jpeg.len() as f64 >= budget as f64 * CLOSE;
+            if m.best.as_ref().is_none_or(|(b, _)| q > *b) {
+                m.before = m.under;
+                m.under = Some(point);
+                m.best = Some((q, jpeg));
+            }
+            if q >= hi || close {
+                break;
+            }
+        } else {
+            if m.over.is_none_or(|o| point.x > o.x) {
+                m.before = m.over;
+                m.over = Some(point);
+            }
+            if q <= lo {
+                break;
+            }
+        }
+        if let (Some(u), Some(o)) = (m.under, m.over) {
+            // A bracket this narrow is one step of the tables' staircase.
+            if q_of(o.x) - q_of(u.x) < 0.6 {
+                break;
+            }
+        }
+        let Some(x) = predict(&m, target, reach, typical) else {
+            break;
+        };
+        reach *= 2.5;
+        let next = q_of(x).clamp(lo, hi);
+        if (next - q).abs() < 0.05 {
+            break;
+        }
+        q = next;
+    }
+    Ok(m)
+}
+
+/// Every `PROXY_STRIDE`-th band of 16 rows (one 4:2:0 MCU row): a quarter of the image that
+/// compresses like the whole, so the quality can be located at a quarter of the cost of each
+/// encode. Returns the proxy and how many times larger the whole is.
+fn proxy(img: &Raster) -> Result<(Raster, f64), PhotoError> {
+    let row = img.width as usize * img.samples.channels();
+    let mut data = Vec::with_capacity(img.data.len() / PROXY_STRIDE as usize + row * 16);
+    for (band, rows) in img.data.chunks(row * 16).enumerate() {
+        if band as u32 % PROXY_STRIDE == 0 {
+            data.extend_from_slice(rows);
+        }
+    }
+    let height = (data.len() / row) as u32;
+    let ratio = f64::from(img.height) / f64::from(height);
+    Ok((Raster::new(img.width, height, img.samples, data)?, ratio))
 }
 
 /// Encodes `img` at the highest quality that fits `settings.max_bytes`.
@@ -150,83 +242,48 @@ pub fn fit(
 ) -> Result<Fitted, PhotoError> {
     let mut img = img.fit_long_edge(settings.long_edge)?;
     let budget = settings.max_bytes;
-    let hi = f32::from(settings.max_quality);
-    let lo = f32::from(settings.min_quality.min(settings.max_quality));
-    let target = (budget as f64 * AIM).ln();
-    let mut encodes = 0;
+    let range = (
+        f32::from(settings.min_quality.min(settings.max_quality)),
+        f32::from(settings.max_quality),
+    );
+    let (mut encodes, mut proxy_encodes) = (0, 0);
     loop {
         let (w, h) = img.dimensions();
-        let bpp = budget as f64 * 8.0 / (f64::from(w) * f64::from(h));
-        let first = x_of(95.0) + (bpp / BPP_AT_95).ln() / TYPICAL_SLOPE;
-        let mut q = q_of(first).clamp(lo, hi);
-        if q > hi - 1.0 {
-            q = hi; // the top is about as likely to fit: try it, it may be the only encode
+        let pixels = u64::from(w) * u64::from(h);
+        let bpp = budget as f64 * 8.0 / pixels as f64;
+        let mut start = q_of(x_of(95.0) + (bpp / BPP_AT_95).ln() / TYPICAL_SLOPE);
+        if start > range.1 - 1.0 {
+            start = range.1; // the top is about as likely to fit: try it, it may be the only encode
         }
-        let mut best: Option<(f32, Vec<u8>)> = None;
-        let (mut under, mut over, mut before) = (None, None::<Point>, None);
-        let mut tried_lo = false;
-        let mut reach = MIN_STEP;
-        for _ in 0..MAX_TRIES {
-            deadline.check()?;
-            encodes += 1;
-            let jpeg = encode_jpeg(&img, q)?;
-            tracing::debug!(
-                quality = q,
-                bytes = jpeg.len(),
-                budget,
-                width = w,
-                height = h,
-                "photo encode"
-            );
-            tried_lo |= q <= lo;
-            let point = Point {
-                x: x_of(q),
-                y: (jpeg.len() as f64).ln(),
-            };
-            if jpeg.len() <= budget {
-                let close = jpeg.len() as f64 >= budget as f64 * CLOSE;
-                if best.as_ref().is_none_or(|(b, _)| q > *b) {
-                    before = under;
-                    under = Some(point);
-                    best = Some((q, jpeg));
-                }
-                if q >= hi || close {
-                    break;
-                }
-            } else {
-                if over.is_none_or(|o: Point| point.x > o.x) {
-                    before = over;
-                    over = Some(point);
-                }
-                if q <= lo {
-                    break;
+        let mut typical = TYPICAL_SLOPE;
+        if pixels >= PROXY_MIN_PIXELS {
+            // Locate the quality on the proxy, then confirm on the whole image.
+            let (small, ratio) = proxy(&img)?;
+            let scaled = (budget as f64 / ratio) as usize;
+            let mut enc = |q: f32| encode_jpeg(&small, q);
+            let m = search(&mut enc, scaled, range, start, typical, deadline)?;
+            proxy_encodes += m.encodes;
+            start = m.best.as_ref().map_or(range.0, |(q, _)| *q);
+            if let (Some(a), Some(b)) = (m.under.or(m.over), m.before) {
+                if (a.x - b.x).abs() > 0.1 {
+                    typical = ((a.y - b.y) / (a.x - b.x)).clamp(-6.0, -0.3);
                 }
             }
-            if let (Some(u), Some(o)) = (under, over) {
-                // A bracket this narrow is one step of the tables' staircase.
-                if q_of(o.x) - q_of(u.x) < 0.6 {
-                    break;
-                }
-            }
-            let Some(x) = predict(under, over, before, target, reach) else {
-                break;
-            };
-            reach *= 2.5;
-            let next = q_of(x).clamp(lo, hi);
-            if (next - q).abs() < 0.05 {
-                break;
-            }
-            q = next;
         }
-        if best.is_none() && !tried_lo {
+        let mut enc = |q: f32| encode_jpeg(&img, q);
+        let m = search(&mut enc, budget, range, start, typical, deadline)?;
+        encodes += m.encodes;
+        let mut best = m.best;
+        let mut lowest_over = m.over;
+        if best.is_none() && lowest_over.is_some_and(|o| o.x < x_of(range.0) - 1e-6) {
             // Settle whether the lowest quality fits before giving up pixels.
             encodes += 1;
-            let jpeg = encode_jpeg(&img, lo)?;
+            let jpeg = encode_jpeg(&img, range.0)?;
             if jpeg.len() <= budget {
-                best = Some((lo, jpeg));
+                best = Some((range.0, jpeg));
             } else {
-                over = Some(Point {
-                    x: x_of(lo),
+                lowest_over = Some(Point {
+                    x: x_of(range.0),
                     y: (jpeg.len() as f64).ln(),
                 });
             }
@@ -237,10 +294,10 @@ pub fn fit(
                 size: img.dimensions(),
                 quality,
                 encodes,
+                proxy_encodes,
             });
         }
         // Even the lowest acceptable quality is too big: fewer pixels, then search again.
-        let y_lowest = over.map_or(0.0, |o| o.y);
         if w.max(h) <= 64 {
             return Err(PhotoError::DoesNotFit {
                 max: budget,
@@ -248,6 +305,7 @@ pub fn fit(
                 height: h,
             });
         }
+        let y_lowest = lowest_over.map_or(0.0, |o| o.y);
         let shrink = (((budget as f64).ln() - y_lowest).exp().sqrt() * 0.92).clamp(0.3, 0.95);
         let long = ((f64::from(w.max(h)) * shrink) as u32).max(64);
         img = img.fit_long_edge(long)?;

@@ -86,7 +86,10 @@ impl Raster {
             .resize(
                 &src,
                 &mut dst,
-                &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)),
+                // The 4th sample is black ink, not alpha: never premultiply by it.
+                &ResizeOptions::new()
+                    .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
+                    .use_alpha(false),
             )
             .map_err(|e| PhotoError::Encode(e.to_string()))?;
         Raster::new(nw, nh, self.samples, dst.into_vec())
