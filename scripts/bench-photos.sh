@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Photo pipeline benchmark: rentsync against sharp, libvips (pyvips), ImageMagick and Pillow on the
 # same corpus (scripts/photo-corpus.sh), the same byte budget and the same long-edge cap.
-#   scripts/bench-photos.sh [MAX_BYTES=700000] [LONG_EDGE=2560]
+#   [TOOLS="rentsync sharp ..."] scripts/bench-photos.sh [MAX_BYTES=700000] [LONG_EDGE=2560]
 # Measures, per tool: images per CPU-second and wall time over the whole corpus in one process,
 # peak RSS per image (one process per image), output bytes, encodes, and quality against each
 # input's reference (SSIMULACRA2 and SSIM, bench/photo-score). Writes target/photo-bench/report.md.
@@ -33,7 +33,8 @@ run_tool() { # run_tool TOOL OUTDIR INPUT...
     pillow) "$root/venv/bin/python" "$peers/pillow.py" "$out" "$max_bytes" "$long" "$@" ;;
   esac
 }
-tools=(rentsync sharp libvips imagemagick pillow)
+# TOOLS="rentsync" re-measures some tools and keeps the others' last results in the report.
+read -r -a tools <<< "${TOOLS:-rentsync sharp libvips imagemagick pillow}"
 inputs=("$root"/corpus/in/*)
 for tool in "${tools[@]}"; do
   out=$root/out/$tool
