@@ -93,12 +93,36 @@ const TYPICAL_SLOPE: f64 = -1.6;
 const BPP_AT_95: f64 = 3.0;
 /// The smallest move in x = ln(100 − q) when extrapolating: below it the tables barely change.
 const MIN_STEP: f64 = 0.1;
-/// Encodes per search before settling for the best that fitted.
-const MAX_TRIES: u32 = 5;
-/// Close enough: within this share of the budget, a further encode buys too little.
-const CLOSE: f64 = 0.96;
-/// Aim this far under the budget, so a prediction that is slightly off still fits.
-const AIM: f64 = 0.985;
+/// When a search stops: how far under the budget it aims (so a prediction slightly off still
+/// fits), what share of the budget is close enough (a further encode would buy too little: the
+/// tables' rounding makes the size curve a staircase with steps of several per cent), and how
+/// many encodes it may spend.
+#[derive(Clone, Copy)]
+struct Goal {
+    aim: f64,
+    close: f64,
+    tries: u32,
+}
+
+/// Searching the whole image without a proxy.
+const WHOLE: Goal = Goal {
+    aim: 0.985,
+    close: 0.95,
+    tries: 5,
+};
+/// Locating the quality on the proxy: its size predicts the whole's to a few per cent, so it
+/// aims lower and need not be exact.
+const ON_PROXY: Goal = Goal {
+    aim: 0.97,
+    close: 0.95,
+    tries: 4,
+};
+/// Confirming on the whole image where the proxy pointed.
+const AFTER_PROXY: Goal = Goal {
+    aim: 0.985,
+    close: 0.93,
+    tries: 3,
+};
 /// Images from this size on locate their quality on a proxy first (see `proxy`).
 const PROXY_MIN_PIXELS: u64 = 1_200_000;
 /// The proxy keeps one band of 16 rows in this many.
@@ -172,13 +196,14 @@ fn search(
     (lo, hi): (f32, f32),
     start: f32,
     typical: f64,
+    goal: Goal,
     deadline: &Deadline,
 ) -> Result<Measured, PhotoError> {
-    let target = (budget as f64 * AIM).ln();
+    let target = (budget as f64 * goal.aim).ln();
     let mut m = Measured::default();
     let mut q = start.clamp(lo, hi);
     let mut reach = MIN_STEP;
-    for _ in 0..MAX_TRIES {
+    for _ in 0..goal.tries {
         deadline.check()?;
         m.encodes += 1;
         let jpeg = encode(q)?;
@@ -188,7 +213,7 @@ fn search(
             y: (jpeg.len() as f64).ln(),
         };
         if jpeg.len() <= budget {
-            let close = jpeg.len() as f64 >= budget as f64 * CLOSE;
+            let close = jpeg.len() as f64 >= budget as f64 * goal.close;
             if m.best.as_ref().is_none_or(|(b, _)| q > *b) {
                 m.before = m.under;
                 m.under = Some(point);
@@ -268,7 +293,7 @@ pub fn fit(
             let (small, ratio) = proxy(&img)?;
             let scaled = (budget as f64 / ratio) as usize;
             let mut enc = |q: f32| encode_jpeg(&small, q);
-            let m = search(&mut enc, scaled, range, start, typical, deadline)?;
+            let m = search(&mut enc, scaled, range, start, typical, ON_PROXY, deadline)?;
             proxy_encodes += m.encodes;
             start = m.best.as_ref().map_or(range.0, |(q, _)| *q);
             if let (Some(a), Some(b)) = (m.under.or(m.over), m.before) {
@@ -277,8 +302,13 @@ pub fn fit(
                 }
             }
         }
+        let goal = if pixels >= PROXY_MIN_PIXELS {
+            AFTER_PROXY
+        } else {
+            WHOLE
+        };
         let mut enc = |q: f32| encode_jpeg(&img, q);
-        let m = search(&mut enc, budget, range, start, typical, deadline)?;
+        let m = search(&mut enc, budget, range, start, typical, goal, deadline)?;
         encodes += m.encodes;
         let mut best = m.best;
         let mut lowest_over = m.over;
