@@ -41,7 +41,7 @@ for p in "${photos[@]}"; do
   convert "$bg/$p.jpg" -auto-orient "$corpus/ref/$p.png"
 done
 
-make() { # make NAME EXT COMMAND...: builds in/NAME.EXT unless present
+build_input() { # build_input NAME EXT COMMAND...: builds in/NAME.EXT unless present
   local name=$1 ext=$2; shift 2
   [ -f "$corpus/in/$name.$ext" ] && return 1
   "$@" "$corpus/in/$name.$ext"
@@ -51,37 +51,37 @@ warm=$bg/sunset_by_Aitzol_Berasategi.jpg    # 4272×2848, saturated
 # EXIF orientation: the pixels stored turned, the tag saying how to turn them back.
 for o in 3 6 8; do
   case $o in 3) rot=180 ;; 6) rot=-90 ;; 8) rot=90 ;; esac
-  if make "orient-$o" jpg convert "$base" -rotate $rot -quality 95; then
+  if build_input "orient-$o" jpg convert "$base" -rotate $rot -quality 95; then
     exiftool -q -overwrite_original -n -Orientation=$o "$corpus/in/orient-$o.jpg"
     convert "$base" "$corpus/ref/orient-$o.png"
   fi
 done
 # Colour spaces: the reference is what the file's own profile says (converted by lcms in IM).
-make cmyk-profile jpg convert "$warm" -profile "$SRGB" -profile "$CMYK" -quality 95 &&
+build_input cmyk-profile jpg convert "$warm" -profile "$SRGB" -profile "$CMYK" -quality 95 &&
   convert "$corpus/in/cmyk-profile.jpg" -profile "$SRGB" "$corpus/ref/cmyk-profile.png"
 # CMYK without a profile: the reference is the browsers' naive reading of the inks.
-make cmyk-plain jpg convert "$corpus/in/cmyk-profile.jpg" +profile '*' -quality 95 &&
+build_input cmyk-plain jpg convert "$corpus/in/cmyk-profile.jpg" +profile '*' -quality 95 &&
   convert "$corpus/in/cmyk-plain.jpg" -colorspace sRGB "$corpus/ref/cmyk-plain.png"
-make adobe-rgb jpg convert "$warm" -profile "$SRGB" -profile "$ADOBE" -quality 95 &&
+build_input adobe-rgb jpg convert "$warm" -profile "$SRGB" -profile "$ADOBE" -quality 95 &&
   convert "$corpus/in/adobe-rgb.jpg" -profile "$SRGB" "$corpus/ref/adobe-rgb.png"
-make display-p3 jpg convert "$warm" -profile "$SRGB" -profile "$P3" -quality 95 &&
+build_input display-p3 jpg convert "$warm" -profile "$SRGB" -profile "$P3" -quality 95 &&
   convert "$corpus/in/display-p3.jpg" -profile "$SRGB" "$corpus/ref/display-p3.png"
 # Encodings.
-make grayscale jpg convert "$base" -colorspace Gray -quality 95 &&
+build_input grayscale jpg convert "$base" -colorspace Gray -quality 95 &&
   convert "$corpus/in/grayscale.jpg" -colorspace sRGB -type TrueColor "$corpus/ref/grayscale.png"
-make progressive jpg convert "$warm" -interlace JPEG -quality 95 &&
+build_input progressive jpg convert "$warm" -interlace JPEG -quality 95 &&
   convert "$corpus/in/progressive.jpg" "$corpus/ref/progressive.png"
-make png16 png convert "$base" -resize 3000x3000 -depth 16 &&
+build_input png16 png convert "$base" -resize 3000x3000 -depth 16 &&
   convert "$corpus/in/png16.png" -depth 8 "$corpus/ref/png16.png"
-make png-alpha png convert "$warm" -resize 2800x2800 \( +clone -sparse-color Barycentric '0,0 white %w,%h black' -fx 'u*0.8+0.2' \) \
+build_input png-alpha png convert "$warm" -resize 2800x2800 \( +clone -sparse-color Barycentric '0,0 white %w,%h black' -fx 'u*0.8+0.2' \) \
     -alpha off -compose CopyOpacity -composite &&
   convert "$corpus/in/png-alpha.png" -background white -flatten "$corpus/ref/png-alpha.png"
-make webp webp convert "$base" -quality 92 &&
+build_input webp webp convert "$base" -quality 92 &&
   convert "$corpus/in/webp.webp" "$corpus/ref/webp.png"
-make panorama jpg convert "$bg/aitzgorri_by_Aitzol_Berasategi.jpg" "$base" "$bg/sunset_by_Aitzol_Berasategi.jpg" \
+build_input panorama jpg convert "$bg/aitzgorri_by_Aitzol_Berasategi.jpg" "$base" "$bg/sunset_by_Aitzol_Berasategi.jpg" \
     -resize x2400 +append -quality 92 &&
   convert "$corpus/in/panorama.jpg" "$corpus/ref/panorama.png"
 # 48 MP: the 20 MP nuthatch enlarged to 9216×5184 (a phone's 48 MP mode has this shape).
-make mp48 jpg convert "$bg/Kleiber_by_Lukas_Baubkus.jpg" -resize '9216x5184!' -quality 92 &&
+build_input mp48 jpg convert "$bg/Kleiber_by_Lukas_Baubkus.jpg" -resize '9216x5184!' -quality 92 &&
   convert "$corpus/in/mp48.jpg" "$corpus/ref/mp48.png"
 ls "$corpus/in" | wc -l
