@@ -51,7 +51,15 @@ fn photo_previews_files_and_urls_and_names_each_failure() {
     let missing = format!("http://127.0.0.1:{port}/gone.jpg");
     let file_url = format!("file://{}", large.display());
     let run = Command::new(env!("CARGO_BIN_EXE_rentsync"))
-        .args(["photo", "--max-bytes", "200000", "--out"])
+        // 6028 px bound for 1200: decoded at 1/2 (3014 ≥ 1.5 × 1200), never whole.
+        .args([
+            "photo",
+            "--max-bytes",
+            "200000",
+            "--long-edge",
+            "1200",
+            "--out",
+        ])
         .arg(&out)
         .arg(&good)
         .arg(&file_url)
@@ -77,7 +85,11 @@ fn photo_previews_files_and_urls_and_names_each_failure() {
         "shrink-on-load: {}",
         lines[1]
     );
-    assert!(lines[1].contains("2560x1441"), "{}", lines[1]);
+    assert!(
+        lines[1].contains("-> ") && lines[1].contains("1200x675"),
+        "{}",
+        lines[1]
+    );
     assert!(
         lines[3].contains("half.jpg: FAILED") && lines[3].contains("truncated"),
         "{}",

@@ -359,7 +359,12 @@ async fn the_pool_charges_the_memory_budget_and_gives_it_back() {
         pool.process(big, PhotoSettings::default()),
         pool.process(small, PhotoSettings::default())
     );
-    assert_eq!(a.unwrap().out_size, (2560, 1707));
+    let a = a.unwrap();
+    assert!(
+        a.jpeg.len() <= 700_000 && a.out_size.0 <= 2560,
+        "{:?}",
+        a.out_size
+    );
     assert_eq!(b.unwrap().out_size, (300, 200));
     assert_eq!(pool.memory_in_use(), 0);
 }
