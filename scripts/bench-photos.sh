@@ -19,7 +19,7 @@ score=target/photo-score/release/photo-score
 # Peers, installed under target/photo-bench (nothing system-wide but Debian's libvips).
 command -v vips >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvips42 >/dev/null; }
 [ -x "$root/venv/bin/python" ] || python3 -m venv "$root/venv"
-"$root/venv/bin/python" -c 'import pyvips, PIL' 2>/dev/null || "$root/venv/bin/pip" install -q pyvips==3.0.0 pillow==13.0.0
+"$root/venv/bin/python" -c 'import pyvips, PIL' 2>/dev/null || "$root/venv/bin/pip" install -q pyvips==3.2.0 pillow==13.0.0
 [ -d "$root/node_modules/sharp" ] || (cd "$root" && npm install --silent --no-save sharp@0.34.5 >/dev/null)
 
 peers=$PWD/bench/photo-peers
