@@ -3,8 +3,11 @@ exif_transpose, embedded ICC profile (RGB or CMYK) to sRGB with ImageCms, CMYK w
 Pillow's naive conversion, alpha flattened on white, thumbnail() with Lanczos, then a bisection on
 integer quality 60-95 (optimize=True). One JSON line per input.
 usage: python pillow.py OUTDIR MAX_BYTES LONG IN..."""
-import io, json, os, sys, time
+import io
+
 from PIL import Image, ImageCms, ImageOps
+
+from bisect_budget import main
 
 SRGB = ImageCms.createProfile("sRGB")
 
@@ -28,33 +31,10 @@ def load(path, long):
     img.thumbnail((long, long), Image.LANCZOS)
     return img
 
-def fit(path, out_dir, max_bytes, long):
-    t0 = time.perf_counter()
-    img = load(path, long)
-    encodes = 0
-    while True:
-        lo, hi, best, best_q = 60, 95, None, 0
-        while lo <= hi:
-            q = (lo + hi) // 2
-            encodes += 1
-            buf = io.BytesIO()
-            img.save(buf, "JPEG", quality=q, optimize=True)
-            if buf.tell() <= max_bytes:
-                best, best_q, lo = buf.getvalue(), q, q + 1
-            else:
-                hi = q - 1
-        if best is not None:
-            out = os.path.join(out_dir, os.path.splitext(os.path.basename(path))[0] + ".jpg")
-            with open(out, "wb") as f:
-                f.write(best)
-            ms = (time.perf_counter() - t0) * 1000
-            print(json.dumps({"file": path, "out": out, "bytes": len(best), "quality": best_q, "encodes": encodes, "ms": ms}), flush=True)
-            return
-        img = img.resize((int(img.width * 0.85), int(img.height * 0.85)), Image.LANCZOS)
+def encode(img, q):
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=q, optimize=True)
+    return buf.getvalue()
 
-out_dir, max_bytes, long = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-for p in sys.argv[4:]:
-    try:
-        fit(p, out_dir, max_bytes, long)
-    except Exception as e:
-        print(json.dumps({"file": p, "error": str(e)}), flush=True)
+
+main(load, encode, lambda img: img.resize((int(img.width * 0.85), int(img.height * 0.85)), Image.LANCZOS))
