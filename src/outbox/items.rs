@@ -15,6 +15,23 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::Outbox;
+
+/// The guard of every write a lease holder makes: the row must still be its lease, under the
+/// fencing token it claimed. Bound by `fenced`.
+const FENCED: &str =
+    "WHERE tenant = ? AND kind = ? AND item_key = ? AND fencing = ? AND lease_owner = ?";
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds `FENCED`'s parameters for `item`, after the statement's own.
+fn fenced<'q>(query: AnyQuery<'q>, item: &'q ClaimedItem) -> AnyQuery<'q> {
+    query
+        .bind(&item.tenant)
+        .bind(&item.kind)
+        .bind(&item.key)
+        .bind(item.fencing)
+        .bind(&item.owner)
+}
 use crate::plan::{Listing, Plan};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -296,19 +313,13 @@ impl Outbox {
         payload_hash: &str,
         state: &str,
     ) -> anyhow::Result<bool> {
-        let done = sqlx::query(&self.db.sql(
-            "UPDATE rentsync_items SET synced_payload_hash = ?, synced_state = ?, calls = calls + 1 \
-             WHERE tenant = ? AND kind = ? AND item_key = ? AND fencing = ? AND lease_owner = ?",
-        ))
-        .bind(payload_hash)
-        .bind(state)
-        .bind(&item.tenant)
-        .bind(&item.kind)
-        .bind(&item.key)
-        .bind(item.fencing)
-        .bind(&item.owner)
-        .execute(&self.db.pool)
-        .await?;
+        let sql = self.db.sql(&format!(
+            "UPDATE rentsync_items SET synced_payload_hash = ?, synced_state = ?, calls = calls + 1 {FENCED}"
+        ));
+        let query = sqlx::query(&sql);
+        let done = fenced(query.bind(payload_hash).bind(state), item)
+            .execute(&self.db.pool)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -331,10 +342,10 @@ impl Outbox {
             "UPDATE rentsync_items SET \
              status = CASE WHEN content_hash = ? AND state = ? THEN ? ELSE 'pending' END, \
              attempts = attempts + ?, next_attempt_us = {now} + ?, last_code = ?, last_error = ?, warnings = ?, \
-             lease_owner = NULL, lease_expires_us = NULL, updated_us = {now} \
-             WHERE tenant = ? AND kind = ? AND item_key = ? AND fencing = ? AND lease_owner = ?"
+             lease_owner = NULL, lease_expires_us = NULL, updated_us = {now} {FENCED}"
         );
-        let done = sqlx::query(&self.db.sql(&sql))
+        let sql = self.db.sql(&sql);
+        let query = sqlx::query(&sql)
             .bind(&item.content_hash)
             .bind(&item.state)
             .bind(status)
@@ -342,14 +353,8 @@ impl Outbox {
             .bind(delay_us)
             .bind(code)
             .bind(message)
-            .bind(warnings)
-            .bind(&item.tenant)
-            .bind(&item.kind)
-            .bind(&item.key)
-            .bind(item.fencing)
-            .bind(&item.owner)
-            .execute(&self.db.pool)
-            .await?;
+            .bind(warnings);
+        let done = fenced(query, item).execute(&self.db.pool).await?;
         Ok(done.rows_affected() == 1)
     }
 
