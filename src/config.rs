@@ -66,7 +66,14 @@ pub struct SourceSettings {
     pub poll_secs: f64,
     pub overlap_secs: u64,
     pub full_scan_secs: u64,
+    /// How often room codes alone are read to find hard deletes.
+    pub key_scan_secs: f64,
     pub batch: i64,
+    /// A scan that would take more than this share of the live rooms off shelf is held until
+    /// `rentsync delist --confirm` (or the rows come back).
+    pub max_delist_share: f64,
+    /// Scans that take fewer rooms than this off shelf are never held.
+    pub delist_guard_min: u64,
 }
 
 impl Default for SourceSettings {
@@ -75,7 +82,10 @@ impl Default for SourceSettings {
             poll_secs: 2.0,
             overlap_secs: 10,
             full_scan_secs: 3600,
+            key_scan_secs: 30.0,
             batch: 1000,
+            max_delist_share: 0.2,
+            delist_guard_min: 10,
         }
     }
 }
@@ -86,7 +96,10 @@ impl SourceSettings {
             poll: Duration::from_secs_f64(self.poll_secs.max(0.05)),
             overlap: Duration::from_secs(self.overlap_secs),
             full_scan: Duration::from_secs(self.full_scan_secs.max(1)),
+            key_scan: Duration::from_secs_f64(self.key_scan_secs.max(0.05)),
             batch: self.batch.max(1),
+            max_delist_share: self.max_delist_share.clamp(0.0, 1.0),
+            delist_guard_min: self.delist_guard_min,
         }
     }
 }
@@ -187,6 +200,10 @@ pub struct TenantConfig {
     /// Longest edge of uploaded photos, in pixels (never upscaled).
     #[serde(default = "default_long_edge")]
     pub photo_long_edge: u32,
+    /// A room that breaks a rule while live: `keep` it at its older values (shown as "live with
+    /// older values") or take it `off_shelf` until the source is fixed.
+    #[serde(default)]
+    pub invalid_listings: crate::plan::InvalidListings,
 }
 
 fn default_long_edge() -> u32 {

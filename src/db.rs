@@ -68,6 +68,22 @@ impl Dialect {
         }
     }
 
+    /// `INSERT` that skips a row whose key exists (with [`Dialect::on_conflict_ignore`]): MySQL
+    /// spells it before the table, the others after the values.
+    pub fn insert_ignore(self) -> &'static str {
+        match self {
+            Dialect::Mysql => "INSERT IGNORE",
+            Dialect::Postgres | Dialect::Sqlite => "INSERT",
+        }
+    }
+
+    pub fn on_conflict_ignore(self) -> &'static str {
+        match self {
+            Dialect::Mysql => "",
+            Dialect::Postgres | Dialect::Sqlite => " ON CONFLICT DO NOTHING",
+        }
+    }
+
     /// Row locks that let several workers claim items without waiting on each other.
     pub fn skip_locked(self) -> &'static str {
         match self {

@@ -273,7 +273,7 @@ async fn latency_is_added_and_faults_are_drawn_from_the_seed() {
             drop: 0.3,
             ..Default::default()
         });
-        (0..50).map(|_| f.draw().1).collect::<Vec<_>>()
+        (0..50).map(|_| f.draw(KA).1).collect::<Vec<_>>()
     };
     assert_eq!(draws(1), draws(1));
     assert_ne!(draws(1), draws(2));

@@ -59,8 +59,10 @@ pub enum Command {
     DryRun(dry_run::DryRunArgs),
     /// The outbox: items by status, the oldest waiting, recent failures.
     Status(status::StatusArgs),
-    /// Requeue failed (and, with --invalid, invalid) items.
+    /// Requeue failed items; with --invalid, plan invalid ones again from the source.
     Retry(status::RetryArgs),
+    /// Delists held by the mass-delist guard; --confirm lets them go out.
+    Delist(status::DelistArgs),
     /// Apply the state database's migrations.
     Migrate(status::MigrateArgs),
     /// Check config, keys, databases, views and gateways.
@@ -110,6 +112,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::DryRun(args) => dry_run::run(args).await,
         Command::Status(args) => status::status(args).await,
         Command::Retry(args) => status::retry(args).await,
+        Command::Delist(args) => status::delist(args).await,
         Command::Migrate(args) => status::migrate(args).await,
         Command::Check(args) => check::run(args).await,
         Command::Fixtures(args) => fixtures::run(args).await,

@@ -65,18 +65,65 @@ pub async fn resync(rt: &Runtime, timeout: Duration) -> anyhow::Result<Vec<Resyn
     let settings = rt.cfg.worker.settings();
     let stop = AtomicBool::new(false);
     let mut out = Vec::new();
+    // A resync beside running daemons is one more replica: it takes its share of each rate
+    // limit (and they shrink theirs) instead of adding to the platform's load.
+    let replicas = rt
+        .outbox
+        .heartbeat(&rt.owner, super::run::HEARTBEAT_WINDOW_US)
+        .await?;
+    for t in &rt.tenants {
+        t.limits.set_replicas(replicas as u32);
+    }
+    let beat = heartbeat(rt);
+    if replicas > 1 {
+        tokio::time::sleep(super::run::HEARTBEAT * 3 / 2).await;
+    }
+    let result = scan_and_work(rt, timeout, &feed, &settings, &stop, &mut out).await;
+    beat.abort();
+    rt.outbox.leave(&rt.owner).await?;
+    result.map(|()| out)
+}
+
+/// Beats for this replica while a resync runs, re-splitting the tenants' rates as replicas come
+/// and go.
+fn heartbeat(rt: &Runtime) -> tokio::task::JoinHandle<()> {
+    let outbox = rt.outbox.clone();
+    let owner = rt.owner.clone();
+    let tenants = rt.tenants.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(super::run::HEARTBEAT).await;
+            match outbox
+                .heartbeat(&owner, super::run::HEARTBEAT_WINDOW_US)
+                .await
+            {
+                Ok(n) => tenants.iter().for_each(|t| t.limits.set_replicas(n as u32)),
+                Err(e) => tracing::warn!(error = %e, "heartbeat failed"),
+            }
+        }
+    })
+}
+
+async fn scan_and_work(
+    rt: &Runtime,
+    timeout: Duration,
+    feed: &crate::worker::FeedSettings,
+    settings: &crate::worker::WorkerSettings,
+    stop: &AtomicBool,
+    out: &mut Vec<ResyncSummary>,
+) -> anyhow::Result<()> {
     for t in &rt.tenants {
         let started = Instant::now();
         let Some(source) = &t.source else {
             continue;
         };
-        let scan = full_scan(t, source, &rt.outbox, &feed).await?;
+        let scan = full_scan(t, source, &rt.outbox, feed).await?;
         let mut worked = 0;
         let deadline = Instant::now() + timeout;
         let mut outstanding = rt.outbox.outstanding(&t.name).await?;
         let watcher = progress_watcher(rt.outbox.clone(), t.name.clone(), outstanding);
         while outstanding > 0 && Instant::now() < deadline {
-            let n = drain_once(t, &rt.outbox, &rt.owner, &settings, &stop).await?;
+            let n = drain_once(t, &rt.outbox, &rt.owner, settings, stop).await?;
             worked += n;
             if n == 0 {
                 // Only retries with a later attempt time are left: wait for them.
@@ -93,7 +140,7 @@ pub async fn resync(rt: &Runtime, timeout: Duration) -> anyhow::Result<Vec<Resyn
             seconds: started.elapsed().as_secs_f64(),
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Shows the outbox emptying: the worker drains in one long pass, so progress is read from the

@@ -14,11 +14,11 @@ use crate::config::Config;
 use crate::db::Dialect;
 use crate::ops::notify::{self, Liveness};
 use crate::ops::{reload, OpsState};
-use crate::worker::{drain_once, full_scan, poll, FeedSettings, TenantCtx};
+use crate::worker::{drain_once, full_scan, key_scan, poll, FeedSettings, TenantCtx};
 
 /// How often a replica says it is alive; a replica silent for 3 beats no longer counts.
-const HEARTBEAT: Duration = Duration::from_secs(1);
-const HEARTBEAT_WINDOW_US: i64 = 3_000_000;
+pub(crate) const HEARTBEAT: Duration = Duration::from_secs(1);
+pub(crate) const HEARTBEAT_WINDOW_US: i64 = 3_000_000;
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -200,6 +200,7 @@ async fn feed_loop(
         return Ok(());
     };
     let changed = Arc::new(Notify::new());
+    let deleted = Arc::new(AtomicBool::new(false));
     if source.db.dialect == Dialect::Postgres {
         if let Some(url) = rt
             .cfg
@@ -208,10 +209,11 @@ async fn feed_loop(
             .find(|c| c.name == t.name)
             .and_then(|c| c.source_database.clone())
         {
-            tokio::spawn(listen(url, changed.clone(), stop.clone()));
+            tokio::spawn(listen(url, changed.clone(), deleted.clone(), stop.clone()));
         }
     }
     let mut last_full = Instant::now();
+    let mut last_keys = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         tokio::select! {
             _ = tokio::time::sleep(feed.poll) => {},
@@ -219,7 +221,18 @@ async fn feed_loop(
         }
         let result = if last_full.elapsed() >= feed.full_scan {
             last_full = Instant::now();
+            last_keys = last_full;
             full_scan(&t, &source, &rt.outbox, &feed).await
+        } else if last_keys.elapsed() >= feed.key_scan || deleted.swap(false, Ordering::Relaxed) {
+            // Deletes leave no row to poll: compare room codes, then poll for the rest.
+            last_keys = Instant::now();
+            match key_scan(&t, &source, &rt.outbox, &feed).await {
+                Ok(k) => poll(&t, &source, &rt.outbox, &feed).await.map(|mut s| {
+                    s.queued.changed += k.queued.changed + k.queued.created;
+                    s
+                }),
+                Err(e) => Err(e),
+            }
         } else {
             poll(&t, &source, &rt.outbox, &feed).await
         };
@@ -234,8 +247,9 @@ async fn feed_loop(
     Ok(())
 }
 
-/// PostgreSQL LISTEN: the fixture trigger's NOTIFY wakes the poller at once.
-async fn listen(url: String, changed: Arc<Notify>, stop: Arc<AtomicBool>) {
+/// PostgreSQL LISTEN: the fixture trigger's NOTIFY wakes the poller at once; a `DELETE` or
+/// `TRUNCATE` payload asks for a key scan too.
+async fn listen(url: String, changed: Arc<Notify>, deleted: Arc<AtomicBool>, stop: Arc<AtomicBool>) {
     while !stop.load(Ordering::Relaxed) {
         match sqlx::postgres::PgListener::connect(&url).await {
             Ok(mut l) => {
@@ -243,7 +257,14 @@ async fn listen(url: String, changed: Arc<Notify>, stop: Arc<AtomicBool>) {
                     tokio::time::sleep(Duration::from_secs(5)).await;
                     continue;
                 }
-                while let Ok(_n) = l.recv().await {
+                // Notifications sent while no one listened are lost: look for changes and
+                // deletes once now that someone does.
+                deleted.store(true, Ordering::Relaxed);
+                changed.notify_one();
+                while let Ok(n) = l.recv().await {
+                    if matches!(n.payload(), "DELETE" | "TRUNCATE") {
+                        deleted.store(true, Ordering::Relaxed);
+                    }
                     changed.notify_one();
                     if stop.load(Ordering::Relaxed) {
                         return;

@@ -62,6 +62,7 @@ impl Runtime {
             ctx.photo_pool = Arc::clone(&photo_pool);
             ctx.photo.max_bytes = t.max_photo_bytes;
             ctx.photo.long_edge = t.photo_long_edge;
+            ctx.invalid_listings = t.invalid_listings;
             ctx.max_backoff = Duration::from_secs(cfg.worker.max_backoff_secs.max(1));
             tenants.push(Arc::new(ctx));
         }

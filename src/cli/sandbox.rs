@@ -52,6 +52,10 @@ pub struct SandboxArgs {
     /// Fault injection: seed of the random draws.
     #[arg(long, default_value_t = 0)]
     pub fault_seed: u64,
+    /// Add latency and faults only to these methods (by the end of their name, e.g. `room.state.sync`);
+    /// repeat for several. Every method when absent.
+    #[arg(long = "fault-method")]
+    pub fault_methods: Vec<String>,
     /// Added to every answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
@@ -118,6 +122,7 @@ impl SandboxArgs {
             malformed: self.fault_malformed,
             bad_signature: self.fault_bad_signature,
             hang_ms: self.hang_ms,
+            methods: self.fault_methods.clone(),
         };
         let total = self.fault_5xx
             + self.fault_20000

@@ -46,6 +46,8 @@ pub async fn status_report(outbox: &Outbox, failures: i64) -> anyhow::Result<Sta
     }
     report.oldest_pending_secs = outbox.oldest_pending_secs().await?;
     report.recent_failures = outbox.failures(failures).await?;
+    report.live_with_older_values = outbox.live_with_older_values().await?;
+    report.delist_holds = outbox.delist_holds().await?;
     Ok(report)
 }
 
@@ -63,9 +65,72 @@ pub struct RetryArgs {
 
 pub async fn retry(args: RetryArgs) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(&args.config.config)?;
-    let outbox = Outbox::open(&cfg.state_database, 2).await?;
-    let n = outbox.requeue(args.tenant.as_deref(), args.invalid).await?;
+    if !args.invalid {
+        let outbox = Outbox::open(&cfg.state_database, 2).await?;
+        let n = outbox.requeue(args.tenant.as_deref(), false).await?;
+        println!("{n} item(s) requeued");
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Invalid items are planned again from the source: a listing that still breaks a rule stays
+    // invalid, a fixed one is queued.
+    let rt = super::Runtime::start(cfg).await?;
+    let n = rt.outbox.requeue(args.tenant.as_deref(), true).await?;
+    let feed = rt.cfg.source.feed();
+    for t in &rt.tenants {
+        if args.tenant.as_deref().is_some_and(|name| name != t.name) {
+            continue;
+        }
+        if let Some(source) = &t.source {
+            let s = crate::worker::full_scan(t, source, &rt.outbox, &feed).await?;
+            println!(
+                "{}: re-planned from the source: {} queued, {} still invalid",
+                t.name,
+                s.queued.changed + s.queued.created,
+                s.queued.invalid
+            );
+        }
+    }
     println!("{n} item(s) requeued");
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DelistArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Only this tenant.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Let the held delists go out at the next scan.
+    #[arg(long)]
+    pub confirm: bool,
+}
+
+/// `rentsync delist`: shows delists held by the mass-delist guard; `--confirm` releases them.
+pub async fn delist(args: DelistArgs) -> anyhow::Result<ExitCode> {
+    let cfg = Config::load(&args.config.config)?;
+    let outbox = Outbox::open(&cfg.state_database, 2).await?;
+    let holds = outbox.delist_holds().await?;
+    let holds: Vec<_> = holds
+        .into_iter()
+        .filter(|h| args.tenant.as_deref().is_none_or(|t| t == h.tenant))
+        .collect();
+    if holds.is_empty() {
+        println!("no delists held");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for h in &holds {
+        println!(
+            "{} {}: {} of {} live rooms would go off shelf",
+            h.tenant, h.view, h.gone, h.live
+        );
+    }
+    if args.confirm {
+        let n = outbox.confirm_delists(args.tenant.as_deref()).await?;
+        println!("{n} hold(s) confirmed: the rooms go off shelf at the next scan");
+    } else {
+        println!("run with --confirm to take them off shelf");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

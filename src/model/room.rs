@@ -40,8 +40,11 @@ pub enum RentType {
 pub struct Money(pub i64);
 
 impl Money {
+    /// `-0.50` for −50 fen: the sign is kept even when the whole yuan part is zero.
     pub fn yuan(self) -> String {
-        format!("{}.{:02}", self.0 / 100, (self.0 % 100).abs())
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let fen = self.0.unsigned_abs();
+        format!("{sign}{}.{:02}", fen / 100, fen % 100)
     }
 }
 
@@ -139,5 +142,8 @@ mod tests {
         assert_eq!(Money(250050).yuan(), "2500.50");
         assert_eq!(Money(10000).yuan(), "100.00");
         assert_eq!(Money(5).yuan(), "0.05");
+        assert_eq!(Money(-50).yuan(), "-0.50");
+        assert_eq!(Money(-150000).yuan(), "-1500.00");
+        assert_eq!(Money(i64::MIN).yuan(), "-92233720368547758.08");
     }
 }

@@ -47,6 +47,38 @@ pub async fn render(rt: &Runtime, ready: bool) -> String {
     }
     family(
         &mut out,
+        "rentsync_items_live_with_older_values",
+        "gauge",
+        "Invalid rooms the platform may still show at the values it last accepted.",
+    );
+    if let Ok(rows) = rt.outbox.live_with_older_values().await {
+        for (tenant, n) in rows {
+            let _ = writeln!(
+                out,
+                "rentsync_items_live_with_older_values{{tenant=\"{}\"}} {n}",
+                esc(&tenant)
+            );
+        }
+    }
+    family(
+        &mut out,
+        "rentsync_delists_held",
+        "gauge",
+        "Rooms the mass-delist guard keeps on shelf until `rentsync delist --confirm`.",
+    );
+    if let Ok(holds) = rt.outbox.delist_holds().await {
+        for h in holds {
+            let _ = writeln!(
+                out,
+                "rentsync_delists_held{{tenant=\"{}\",view=\"{}\"}} {}",
+                esc(&h.tenant),
+                esc(&h.view),
+                h.gone
+            );
+        }
+    }
+    family(
+        &mut out,
         "rentsync_oldest_pending_seconds",
         "gauge",
         "Age of the oldest item waiting to be worked on.",

@@ -5,10 +5,18 @@
 //! error, `next_attempt_us` in the row), `failed` (the platform refused; kept with code and message
 //! until the source changes or `rentsync retry`), `invalid` (breaks a rule; never sent). A newer
 //! listing replaces the queued one in place, so 100 edits of a room cost at most one call in
-//! flight plus one for the latest. A worker holds a lease with an expiry and a fencing token: when
-//! its lease was lost to another worker, its late writes match no row and change nothing.
+//! flight plus one for the latest. A worker holds a lease with an expiry and a fencing token, renews
+//! it while it works and checks it before every call: when its lease was lost to another worker, it
+//! stops, and its late writes match no row and change nothing.
+//!
+//! `synced_*` say what the platform shows. Before a call that can change a room, they are set to
+//! [`UNCONFIRMED`]: a call the platform applied but never answered leaves the room "maybe on the
+//! platform", so an off-shelf or a resend still follows. A confirmed answer writes the real values.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -32,7 +40,16 @@ fn fenced<'q>(query: AnyQuery<'q>, item: &'q ClaimedItem) -> AnyQuery<'q> {
         .bind(item.fencing)
         .bind(&item.owner)
 }
-use crate::plan::{Listing, Plan};
+use crate::plan::{InvalidListings, Listing, Plan};
+
+/// `synced_payload_hash` / `synced_state` while a call is unanswered: the platform may or may not
+/// have applied it.
+pub const UNCONFIRMED: &str = "unconfirmed";
+
+/// True when the platform may show the room on shelf: last seen on shelf, or a call unanswered.
+pub fn maybe_live(synced_state: Option<&str>) -> bool {
+    synced_state.is_some_and(|s| s == UNCONFIRMED || s.starts_with("on/"))
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -85,6 +102,51 @@ pub struct ClaimedItem {
     pub attempts: i64,
     pub fencing: i64,
     pub owner: String,
+    /// The rule breaks of the queued listing, when it breaks any: never sent.
+    pub invalid_reason: Option<String>,
+    pub lease: Arc<LeaseWatch>,
+}
+
+/// How long a worker may still act on its lease, as this process sees it.
+#[derive(Debug)]
+pub struct LeaseWatch {
+    lost: AtomicBool,
+    // A std mutex around an Instant: read and written without await points.
+    until: Mutex<Instant>,
+    length: Duration,
+}
+
+impl LeaseWatch {
+    /// `since` is taken before the database stamped the lease, so the estimate errs early.
+    fn new(since: Instant, length: Duration) -> Self {
+        Self {
+            lost: AtomicBool::new(false),
+            until: Mutex::new(since + length),
+            length,
+        }
+    }
+
+    pub fn length(&self) -> Duration {
+        self.length
+    }
+
+    fn renewed(&self, since: Instant) {
+        *self.until.lock().unwrap_or_else(|p| p.into_inner()) = since + self.length;
+    }
+
+    pub fn lose(&self) {
+        self.lost.store(true, Ordering::Relaxed);
+    }
+
+    /// Safe to start a call: not lost, and more than a quarter of the lease left, so a call that
+    /// starts now ends (or times out) while the lease is still ours.
+    pub fn holds(&self) -> bool {
+        if self.lost.load(Ordering::Relaxed) {
+            return false;
+        }
+        let until = *self.until.lock().unwrap_or_else(|p| p.into_inner());
+        Instant::now() + self.length / 4 < until
+    }
 }
 
 /// How a worker leaves an item.
@@ -100,6 +162,10 @@ pub enum Finish {
     },
     Failed {
         code: String,
+        message: String,
+    },
+    /// The exact payload breaks a platform rule: nothing (more) is sent until the source changes.
+    Invalid {
         message: String,
     },
     /// Shutdown: back to pending, attempts unchanged.
@@ -124,6 +190,8 @@ pub struct ItemSummary {
     pub synced_payload_hash: Option<String>,
     pub synced_state: Option<String>,
     pub active: bool,
+    /// The queued listing breaks a rule.
+    pub invalid: bool,
 }
 
 fn placeholders(n: usize) -> String {
@@ -141,7 +209,8 @@ impl Outbox {
         let mut out = HashMap::with_capacity(keys.len());
         for chunk in keys.chunks(500) {
             let sql = self.db.sql(&format!(
-                "SELECT item_key, content_hash, state, status, synced_payload_hash, synced_state, listing \
+                "SELECT item_key, content_hash, state, status, synced_payload_hash, synced_state, listing, \
+                 invalid_reason \
                  FROM rentsync_items WHERE tenant = ? AND kind = ? AND item_key IN ({})",
                 placeholders(chunk.len())
             ));
@@ -161,6 +230,7 @@ impl Outbox {
                         synced_payload_hash: row.try_get("synced_payload_hash")?,
                         synced_state: row.try_get("synced_state")?,
                         active: !listing.contains("\"active\":false"),
+                        invalid: crate::db::text(&row, "invalid_reason")?.is_some(),
                     },
                 );
             }
@@ -169,14 +239,39 @@ impl Outbox {
     }
 
     /// Queues plans: new rooms are created, changed ones replace what was queued, unchanged ones
-    /// cost one indexed read. A rule break queues the item as `invalid` with its message.
-    pub async fn enqueue(&self, tenant: &str, plans: &[Plan]) -> anyhow::Result<EnqueueCounts> {
+    /// cost one indexed read. A rule break queues the item as `invalid` with its message, or as
+    /// `pending` when the policy takes a room that may be live off shelf.
+    ///
+    /// Every write is a compare-and-set on the source version: a plan older than what is queued
+    /// (a slow full scan beside another replica's poll) changes nothing, and two replicas that
+    /// insert the same new room at once both succeed, one of them as an update.
+    pub async fn enqueue(
+        &self,
+        tenant: &str,
+        plans: &[Plan],
+        policy: InvalidListings,
+    ) -> anyhow::Result<EnqueueCounts> {
         let mut counts = EnqueueCounts::default();
         let now = self.db.now_us().await?;
         let mut by_kind: HashMap<&str, Vec<&Plan>> = HashMap::new();
         for p in plans {
             by_kind.entry(p.listing.kind_label()).or_default().push(p);
         }
+        let insert = self.db.sql(&format!(
+            "{} INTO rentsync_items (tenant, kind, item_key, listing, content_hash, state, status, \
+             last_code, last_error, invalid_reason, source_version, updated_us) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?){}",
+            self.db.dialect.insert_ignore(),
+            self.db.dialect.on_conflict_ignore()
+        ));
+        // A leased item keeps its lease: the worker sees the newer hash when it finishes and leaves
+        // the item pending, and the next holder sees `invalid_reason` (decision 3).
+        let update = self.db.sql(
+            "UPDATE rentsync_items SET status = CASE WHEN status = 'leased' THEN 'leased' ELSE ? END, \
+             listing = ?, content_hash = ?, state = ?, attempts = 0, next_attempt_us = 0, \
+             last_code = ?, last_error = ?, invalid_reason = ?, source_version = ?, updated_us = ? \
+             WHERE tenant = ? AND kind = ? AND item_key = ? AND source_version <= ?",
+        );
         for (kind, group) in by_kind {
             for chunk in group.chunks(500) {
                 let keys: Vec<&str> = chunk.iter().map(|p| p.listing.room_code()).collect();
@@ -184,59 +279,72 @@ impl Outbox {
                 let mut tx = self.db.pool.begin().await?;
                 for p in chunk {
                     let key = p.listing.room_code();
-                    let (status, error) = if p.is_valid() {
-                        (ItemStatus::Pending, None)
-                    } else {
-                        counts.invalid += 1;
-                        (ItemStatus::Invalid, Some(p.error_text()))
-                    };
-                    let listing = serde_json::to_string(&p.listing)?;
-                    match existing.get(key) {
-                        None => {
-                            counts.created += 1;
-                            sqlx::query(&self.db.sql(
-                                "INSERT INTO rentsync_items (tenant, kind, item_key, listing, content_hash, state, \
-                                 status, last_code, last_error, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            ))
-                            .bind(tenant)
-                            .bind(kind)
-                            .bind(key)
-                            .bind(listing)
-                            .bind(&p.content_hash)
-                            .bind(&p.state)
-                            .bind(status.as_str())
-                            .bind(error.as_ref().map(|_| "invalid"))
-                            .bind(error)
-                            .bind(now)
-                            .execute(&mut *tx)
-                            .await?;
-                        }
-                        Some(old) if old.content_hash == p.content_hash && old.state == p.state => {
-                            counts.unchanged += 1;
-                        }
+                    let old = existing.get(key);
+                    let error = (!p.is_valid()).then(|| p.error_text());
+                    let status = match &error {
+                        None => ItemStatus::Pending,
                         Some(_) => {
-                            counts.changed += 1;
-                            // A leased item keeps its lease: the worker sees the newer hash when it
-                            // finishes and leaves the item pending (decision 3).
-                            sqlx::query(&self.db.sql(
-                                "UPDATE rentsync_items SET listing = ?, content_hash = ?, state = ?, \
-                                 status = CASE WHEN status = 'leased' THEN 'leased' ELSE ? END, \
-                                 attempts = 0, next_attempt_us = 0, last_code = ?, last_error = ?, updated_us = ? \
-                                 WHERE tenant = ? AND kind = ? AND item_key = ?",
-                            ))
-                            .bind(listing)
-                            .bind(&p.content_hash)
-                            .bind(&p.state)
-                            .bind(status.as_str())
-                            .bind(error.as_ref().map(|_| "invalid"))
-                            .bind(error)
-                            .bind(now)
+                            counts.invalid += 1;
+                            let live = old.is_some_and(|o| maybe_live(o.synced_state.as_deref()));
+                            if policy == InvalidListings::OffShelf && live {
+                                ItemStatus::Pending
+                            } else {
+                                ItemStatus::Invalid
+                            }
+                        }
+                    };
+                    if old.is_some_and(|o| {
+                        o.content_hash == p.content_hash
+                            && o.state == p.state
+                            && o.invalid == error.is_some()
+                    }) {
+                        counts.unchanged += 1;
+                        continue;
+                    }
+                    let listing = serde_json::to_string(&p.listing)?;
+                    let code = error.as_ref().map(|_| "invalid");
+                    if old.is_none() {
+                        let inserted = sqlx::query(&insert)
                             .bind(tenant)
                             .bind(kind)
                             .bind(key)
+                            .bind(&listing)
+                            .bind(&p.content_hash)
+                            .bind(&p.state)
+                            .bind(status.as_str())
+                            .bind(code)
+                            .bind(error.as_deref())
+                            .bind(error.as_deref())
+                            .bind(p.version)
+                            .bind(now)
                             .execute(&mut *tx)
                             .await?;
+                        if inserted.rows_affected() == 1 {
+                            counts.created += 1;
+                            continue;
                         }
+                    }
+                    let updated = sqlx::query(&update)
+                        .bind(status.as_str())
+                        .bind(&listing)
+                        .bind(&p.content_hash)
+                        .bind(&p.state)
+                        .bind(code)
+                        .bind(error.as_deref())
+                        .bind(error.as_deref())
+                        .bind(p.version)
+                        .bind(now)
+                        .bind(tenant)
+                        .bind(kind)
+                        .bind(key)
+                        .bind(p.version)
+                        .execute(&mut *tx)
+                        .await?;
+                    if updated.rows_affected() == 1 {
+                        counts.changed += 1;
+                    } else {
+                        // A newer version of the row is queued already.
+                        counts.unchanged += 1;
                     }
                 }
                 tx.commit().await?;
@@ -245,19 +353,21 @@ impl Outbox {
         Ok(counts)
     }
 
-    /// Leases up to `limit` due items of a tenant to `owner` for `lease_us`.
+    /// Leases up to `limit` due items of a tenant to `owner` for `lease`.
     pub async fn claim(
         &self,
         tenant: &str,
         owner: &str,
         limit: usize,
-        lease_us: i64,
+        lease: Duration,
     ) -> anyhow::Result<Vec<ClaimedItem>> {
+        let since = Instant::now();
+        let lease_us = lease.as_micros() as i64;
         let now = self.db.now_us().await?;
         let mut tx = self.db.pool.begin().await?;
         let sql = self.db.sql(&format!(
             "SELECT kind, item_key, listing, content_hash, state, synced_payload_hash, synced_state, \
-             attempts, fencing FROM rentsync_items WHERE tenant = ? AND \
+             attempts, fencing, invalid_reason FROM rentsync_items WHERE tenant = ? AND \
              ((status IN ('pending', 'retry') AND next_attempt_us <= ?) OR (status = 'leased' AND lease_expires_us < ?)) \
              ORDER BY next_attempt_us LIMIT {}{}",
             limit.max(1),
@@ -295,6 +405,8 @@ impl Outbox {
                 synced_payload_hash: row.try_get("synced_payload_hash")?,
                 synced_state: row.try_get("synced_state")?,
                 attempts: row.try_get("attempts")?,
+                invalid_reason: crate::db::text(&row, "invalid_reason")?,
+                lease: Arc::new(LeaseWatch::new(since, lease)),
                 fencing,
                 owner: owner.to_string(),
                 kind,
@@ -305,53 +417,112 @@ impl Outbox {
         Ok(items)
     }
 
-    /// Records a call the platform accepted, at once, so a crash after it repeats nothing.
-    /// False when the lease was lost (another worker owns the item now).
+    /// Extends a lease by its length from now. False when it was lost (and marks it so).
+    pub async fn renew(&self, item: &ClaimedItem) -> anyhow::Result<bool> {
+        let since = Instant::now();
+        let sql = self.db.sql(&format!(
+            "UPDATE rentsync_items SET lease_expires_us = {} + ? {FENCED} AND status = 'leased'",
+            self.db.dialect.now_expr()
+        ));
+        let query = sqlx::query(&sql).bind(item.lease.length().as_micros() as i64);
+        let done = fenced(query, item).execute(&self.db.pool).await?;
+        if done.rows_affected() == 1 {
+            item.lease.renewed(since);
+            Ok(true)
+        } else {
+            item.lease.lose();
+            Ok(false)
+        }
+    }
+
+    /// Records what the platform shows now: after a confirmed answer, or [`UNCONFIRMED`] before a
+    /// call that may change it. `None` leaves a value as it is. False when the lease was lost.
     pub async fn record_progress(
         &self,
         item: &ClaimedItem,
-        payload_hash: &str,
-        state: &str,
+        payload_hash: Option<&str>,
+        state: Option<&str>,
     ) -> anyhow::Result<bool> {
         let sql = self.db.sql(&format!(
-            "UPDATE rentsync_items SET synced_payload_hash = ?, synced_state = ?, calls = calls + 1 {FENCED}"
+            "UPDATE rentsync_items SET synced_payload_hash = COALESCE(?, synced_payload_hash), \
+             synced_state = COALESCE(?, synced_state), calls = calls + ? {FENCED}"
         ));
-        let query = sqlx::query(&sql);
-        let done = fenced(query.bind(payload_hash).bind(state), item)
-            .execute(&self.db.pool)
-            .await?;
+        let confirmed = i64::from(state.is_some_and(|s| s != UNCONFIRMED));
+        let query = sqlx::query(&sql)
+            .bind(payload_hash)
+            .bind(state)
+            .bind(confirmed);
+        let done = fenced(query, item).execute(&self.db.pool).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Puts back what the platform showed before a call it refused outright (it applied nothing).
+    pub async fn restore_synced(
+        &self,
+        item: &ClaimedItem,
+        payload_hash: Option<&str>,
+        state: Option<&str>,
+    ) -> anyhow::Result<bool> {
+        let sql = self.db.sql(&format!(
+            "UPDATE rentsync_items SET synced_payload_hash = ?, synced_state = ? {FENCED}"
+        ));
+        let query = sqlx::query(&sql).bind(payload_hash).bind(state);
+        let done = fenced(query, item).execute(&self.db.pool).await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// Ends a lease. If the source changed meanwhile the item goes back to `pending` for the newer
-    /// listing instead of the outcome of the older one.
+    /// listing instead of the outcome of the older one; its `invalid_reason`, written by the feed,
+    /// stays for the next holder to honour.
     pub async fn finish(&self, item: &ClaimedItem, how: Finish) -> anyhow::Result<bool> {
-        // Delays count from the database clock, stamped in the statement itself.
-        let (status, attempts_delta, delay_us, code, message, warnings) = match how {
-            Finish::Done { warnings } => ("done", -item.attempts, 0, None, None, warnings),
+        // (status, reset attempts, add to attempts, delay, code, message, warnings)
+        let (status, reset, add, delay_us, code, message, warnings) = match how {
+            Finish::Done { warnings } => ("done", 1, 0, 0, None, None, warnings),
             Finish::Retry {
                 delay_us,
                 code,
                 message,
-            } => ("retry", 1, delay_us, Some(code), Some(message), None),
-            Finish::Failed { code, message } => ("failed", 1, 0, Some(code), Some(message), None),
-            Finish::Release => ("pending", 0, 0, None, None, None),
+            } => ("retry", 0, 1, delay_us, Some(code), Some(message), None),
+            Finish::Failed { code, message } => {
+                ("failed", 0, 1, 0, Some(code), Some(message), None)
+            }
+            Finish::Invalid { message } => (
+                "invalid",
+                1,
+                0,
+                0,
+                Some("invalid".to_string()),
+                Some(message),
+                None,
+            ),
+            Finish::Release => ("pending", 0, 0, 0, None, None, None),
         };
+        // Delays count from the database clock, stamped in the statement itself. MySQL applies
+        // SET clauses left to right: `status` is decided before anything it reads is changed.
         let now = self.db.dialect.now_expr();
         let sql = format!(
             "UPDATE rentsync_items SET \
              status = CASE WHEN content_hash = ? AND state = ? THEN ? ELSE 'pending' END, \
-             attempts = attempts + ?, next_attempt_us = {now} + ?, last_code = ?, last_error = ?, warnings = ?, \
-             lease_owner = NULL, lease_expires_us = NULL, updated_us = {now} {FENCED}"
+             attempts = CASE WHEN ? = 1 THEN 0 ELSE attempts + ? END, \
+             next_attempt_us = {now} + ?, \
+             last_code = CASE WHEN content_hash = ? AND state = ? THEN ? ELSE last_code END, \
+             last_error = CASE WHEN content_hash = ? AND state = ? THEN ? ELSE last_error END, \
+             warnings = ?, lease_owner = NULL, lease_expires_us = NULL, updated_us = {now} {FENCED}"
         );
         let sql = self.db.sql(&sql);
+        let (hash, state) = (&item.content_hash, &item.state);
         let query = sqlx::query(&sql)
-            .bind(&item.content_hash)
-            .bind(&item.state)
+            .bind(hash)
+            .bind(state)
             .bind(status)
-            .bind(attempts_delta)
+            .bind(reset)
+            .bind(add)
             .bind(delay_us)
+            .bind(hash)
+            .bind(state)
             .bind(code)
+            .bind(hash)
+            .bind(state)
             .bind(message)
             .bind(warnings);
         let done = fenced(query, item).execute(&self.db.pool).await?;
@@ -370,35 +541,43 @@ impl Outbox {
         Ok(r.rows_affected())
     }
 
-    /// `rentsync retry`: failed items (and, on request, invalid ones) back to pending.
+    /// `rentsync retry`: failed items back to pending. Invalid ones (on request) are re-planned
+    /// from the source, not sent: their hash is cleared so the next scan queues them afresh, valid
+    /// or still invalid.
     pub async fn requeue(
         &self,
         tenant: Option<&str>,
         include_invalid: bool,
     ) -> anyhow::Result<u64> {
-        let statuses = if include_invalid {
-            "('failed', 'invalid')"
+        let scope = if tenant.is_some() {
+            " AND tenant = ?"
         } else {
-            "('failed')"
+            ""
         };
-        let sql = format!(
+        let mut n = 0;
+        let mut statements = vec![format!(
             "UPDATE rentsync_items SET status = 'pending', attempts = 0, next_attempt_us = 0 \
-             WHERE status IN {statuses}{}",
-            if tenant.is_some() {
-                " AND tenant = ?"
-            } else {
-                ""
-            }
-        );
-        let sql = self.db.sql(&sql);
-        let mut q = sqlx::query(&sql);
-        if let Some(t) = tenant {
-            q = q.bind(t);
+             WHERE status = 'failed'{scope}"
+        )];
+        if include_invalid {
+            statements.push(format!(
+                "UPDATE rentsync_items SET content_hash = '' \
+                 WHERE (status = 'invalid' OR invalid_reason IS NOT NULL){scope}"
+            ));
         }
-        Ok(q.execute(&self.db.pool).await?.rows_affected())
+        for sql in statements {
+            let sql = self.db.sql(&sql);
+            let mut q = sqlx::query(&sql);
+            if let Some(t) = tenant {
+                q = q.bind(t);
+            }
+            n += q.execute(&self.db.pool).await?.rows_affected();
+        }
+        Ok(n)
     }
 
-    /// Keys of a tenant's items that are still meant to be listed (for reconciliation).
+    /// A tenant's items that may be listed on the platform (for finding deletes): synced or
+    /// unconfirmed, and still meant to be listed.
     pub async fn active_keys(
         &self,
         tenant: &str,
@@ -421,5 +600,19 @@ impl Outbox {
             }
         }
         Ok(out)
+    }
+
+    /// How many of a tenant's rooms of `kind` may be on shelf now (the mass-delist guard's base).
+    pub async fn live_count(&self, tenant: &str, kind: &str) -> anyhow::Result<i64> {
+        let (n,): (i64,) = sqlx::query_as(&self.db.sql(
+            "SELECT COUNT(*) FROM rentsync_items WHERE tenant = ? AND kind = ? \
+             AND (synced_state = ? OR synced_state LIKE 'on/%')",
+        ))
+        .bind(tenant)
+        .bind(kind)
+        .bind(UNCONFIRMED)
+        .fetch_one(&self.db.pool)
+        .await?;
+        Ok(n)
     }
 }

@@ -10,26 +10,59 @@ struct Migration {
     sqlite: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    postgres: include_str!("../../migrations/postgres/0001_outbox.sql"),
-    mysql: include_str!("../../migrations/mysql/0001_outbox.sql"),
-    sqlite: include_str!("../../migrations/sqlite/0001_outbox.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        postgres: include_str!("../../migrations/postgres/0001_outbox.sql"),
+        mysql: include_str!("../../migrations/mysql/0001_outbox.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0001_outbox.sql"),
+    },
+    Migration {
+        version: 2,
+        postgres: include_str!("../../migrations/postgres/0002_lifecycle.sql"),
+        mysql: include_str!("../../migrations/mysql/0002_lifecycle.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0002_lifecycle.sql"),
+    },
+];
 
-/// Applies pending migrations; returns the versions applied.
+/// Applies pending migrations; returns the versions applied. Replicas that start together
+/// take turns: on PostgreSQL and MySQL the whole run holds a database lock on one connection, so
+/// two never create the same table at once.
 pub async fn migrate(db: &Db) -> anyhow::Result<Vec<i64>> {
+    let mut conn = db.pool.acquire().await?;
+    let (lock, unlock) = match db.dialect {
+        Dialect::Postgres => (
+            "SELECT pg_advisory_lock(7265746) AS ok",
+            "SELECT pg_advisory_unlock(7265746) AS ok",
+        ),
+        Dialect::Mysql => (
+            "SELECT GET_LOCK('rentsync_migrate', 120) AS ok",
+            "SELECT RELEASE_LOCK('rentsync_migrate') AS ok",
+        ),
+        Dialect::Sqlite => ("", ""),
+    };
+    if !lock.is_empty() {
+        sqlx::query(lock).execute(&mut *conn).await?;
+    }
+    let result = apply(db, &mut conn).await;
+    if !unlock.is_empty() {
+        sqlx::query(unlock).execute(&mut *conn).await?;
+    }
+    result
+}
+
+async fn apply(db: &Db, conn: &mut sqlx::AnyConnection) -> anyhow::Result<Vec<i64>> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS rentsync_migrations (version BIGINT PRIMARY KEY, applied_us BIGINT NOT NULL)",
     )
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     let mut applied = Vec::new();
     for m in MIGRATIONS {
         let done: Option<(i64,)> =
             sqlx::query_as(&db.sql("SELECT version FROM rentsync_migrations WHERE version = ?"))
                 .bind(m.version)
-                .fetch_optional(&db.pool)
+                .fetch_optional(&mut *conn)
                 .await?;
         if done.is_some() {
             continue;
@@ -41,16 +74,20 @@ pub async fn migrate(db: &Db) -> anyhow::Result<Vec<i64>> {
         };
         // Statements are idempotent (IF NOT EXISTS), so a crash half-way is repaired by a rerun.
         for stmt in statements(text) {
-            sqlx::query(&stmt)
-                .execute(&db.pool)
-                .await
-                .map_err(|e| anyhow::anyhow!("migration {} failed: {e}\n{stmt}", m.version))?;
+            match sqlx::query(&stmt).execute(&mut *conn).await {
+                Ok(_) => {}
+                // SQLite has no ADD COLUMN IF NOT EXISTS: a column added before a crash is there.
+                Err(e) if e.to_string().contains("duplicate column name") => {}
+                Err(e) => anyhow::bail!("migration {} failed: {e}\n{stmt}", m.version),
+            }
         }
-        let now = db.now_us().await?;
+        let (now,): (i64,) = sqlx::query_as(&db.dialect.now_us_sql())
+            .fetch_one(&mut *conn)
+            .await?;
         sqlx::query(&db.sql("INSERT INTO rentsync_migrations (version, applied_us) VALUES (?, ?)"))
             .bind(m.version)
             .bind(now)
-            .execute(&db.pool)
+            .execute(&mut *conn)
             .await?;
         applied.push(m.version);
     }

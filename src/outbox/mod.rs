@@ -2,6 +2,7 @@
 //! change feed's watermarks, live replicas, and the log of platform calls. SQLite by default,
 //! PostgreSQL or MySQL when several replicas share the work (decision 8).
 
+mod holds;
 mod items;
 mod migrate;
 
@@ -10,7 +11,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sqlx::Row;
 
-pub use items::{ClaimedItem, EnqueueCounts, Finish, ItemStatus, ItemSummary};
+pub use holds::DelistHold;
+pub use items::{
+    maybe_live, ClaimedItem, EnqueueCounts, Finish, ItemStatus, ItemSummary, LeaseWatch,
+    UNCONFIRMED,
+};
 pub use migrate::migrate;
 
 use crate::db::Db;
@@ -30,6 +35,8 @@ pub struct FailureRow {
     pub code: String,
     pub message: String,
     pub attempts: i64,
+    /// An invalid room the platform may still show at the values it last accepted.
+    pub live_with_older_values: bool,
 }
 
 impl Outbox {
@@ -259,7 +266,7 @@ impl Outbox {
     /// The most recent failed and invalid items with their reasons.
     pub async fn failures(&self, limit: i64) -> anyhow::Result<Vec<FailureRow>> {
         let rows = sqlx::query(&self.db.sql(
-            "SELECT tenant, kind, item_key, status, last_code, last_error, attempts FROM rentsync_items \
+            "SELECT tenant, kind, item_key, status, last_code, last_error, attempts, synced_state FROM rentsync_items \
              WHERE status IN ('failed', 'invalid', 'retry') ORDER BY updated_us DESC LIMIT ?",
         ))
         .bind(limit)
@@ -267,11 +274,14 @@ impl Outbox {
         .await?;
         rows.into_iter()
             .map(|r| {
+                let status: String = r.try_get("status")?;
+                let synced: Option<String> = r.try_get("synced_state")?;
                 Ok(FailureRow {
+                    live_with_older_values: status == "invalid" && maybe_live(synced.as_deref()),
                     tenant: r.try_get("tenant")?,
                     kind: r.try_get("kind")?,
                     room_code: r.try_get("item_key")?,
-                    status: r.try_get("status")?,
+                    status,
                     code: r
                         .try_get::<Option<String>, _>("last_code")?
                         .unwrap_or_default(),
@@ -280,6 +290,22 @@ impl Outbox {
                 })
             })
             .collect()
+    }
+
+    /// Invalid rooms per tenant that the platform may still show at their older values.
+    pub async fn live_with_older_values(&self) -> anyhow::Result<BTreeMap<String, i64>> {
+        let rows = sqlx::query(&self.db.sql(
+            "SELECT tenant, COUNT(*) AS n FROM rentsync_items WHERE status = 'invalid' \
+             AND (synced_state = ? OR synced_state LIKE 'on/%') GROUP BY tenant",
+        ))
+        .bind(UNCONFIRMED)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut out = BTreeMap::new();
+        for r in rows {
+            out.insert(r.try_get("tenant")?, r.try_get("n")?);
+        }
+        Ok(out)
     }
 
     /// Marks this replica alive and returns how many replicas beat within `window_us`.

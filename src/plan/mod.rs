@@ -20,6 +20,19 @@ pub struct Plan {
     pub content_hash: String,
     pub state: String,
     pub breaks: Vec<Violation>,
+    /// The source row's `updated_at_us` (0 when unknown): the outbox keeps the newest.
+    pub version: i64,
+}
+
+/// What happens to a room that breaks a rule while it may be live on the platform.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvalidListings {
+    /// Stays on the platform at the values it last accepted, shown as "live with older values".
+    #[default]
+    Keep,
+    /// Taken off shelf until the source is fixed.
+    OffShelf,
 }
 
 impl Plan {
@@ -84,5 +97,6 @@ pub fn plan_with(listing: Listing, source_breaks: Vec<Violation>, today: NaiveDa
         state: listing.state(),
         listing,
         breaks,
+        version: 0,
     }
 }

@@ -14,6 +14,10 @@ pub struct StatusReport {
     pub items: BTreeMap<String, BTreeMap<String, i64>>,
     pub oldest_pending_secs: Option<i64>,
     pub recent_failures: Vec<FailureRow>,
+    /// tenant → invalid rooms the platform may still show at their older values.
+    pub live_with_older_values: BTreeMap<String, i64>,
+    /// Delists held by the mass-delist guard.
+    pub delist_holds: Vec<crate::outbox::DelistHold>,
 }
 
 impl StatusReport {
@@ -61,12 +65,35 @@ impl StatusReport {
                 let _ = writeln!(out, "\nnothing waiting");
             }
         }
+        for (tenant, n) in &self.live_with_older_values {
+            let _ = writeln!(
+                out,
+                "{tenant}: {n} invalid room(s) live with older values (invalid_listings = \"off_shelf\" takes them off)"
+            );
+        }
+        for h in &self.delist_holds {
+            let _ = writeln!(
+                out,
+                "{}: mass delist HELD on {}: {} of {} live rooms gone from the view{}; check the view, \
+                 then `rentsync delist --confirm` if the deletes are real",
+                h.tenant,
+                h.view,
+                h.gone,
+                h.live,
+                if h.confirmed { " (confirmed, goes out at the next scan)" } else { "" }
+            );
+        }
         if !self.recent_failures.is_empty() {
             let _ = writeln!(out, "\nrecent failures:");
             for f in &self.recent_failures {
+                let live = if f.live_with_older_values {
+                    " [live with older values]"
+                } else {
+                    ""
+                };
                 let _ = writeln!(
                     out,
-                    "  {} {} {} {} (attempts {}): {} {}",
+                    "  {} {} {} {}{live} (attempts {}): {} {}",
                     f.tenant, f.kind, f.room_code, f.status, f.attempts, f.code, f.message
                 );
             }

@@ -28,6 +28,9 @@ pub struct FaultConfig {
     pub bad_signature: f64,
     /// How long a "timeout" answer hangs before it is dropped.
     pub hang_ms: u64,
+    /// Methods the latency and faults apply to, by their name's end (`room.state.sync`); every
+    /// method when empty.
+    pub methods: Vec<String>,
 }
 
 /// What to do to one call.
@@ -51,28 +54,39 @@ pub enum Fault {
 }
 
 pub struct Faults {
-    cfg: FaultConfig,
     // A std mutex: the critical section is a few random draws, never held across an await.
-    rng: Mutex<StdRng>,
+    inner: Mutex<(FaultConfig, StdRng)>,
 }
 
 impl Faults {
     pub fn new(cfg: FaultConfig) -> Self {
-        let rng = Mutex::new(StdRng::seed_from_u64(cfg.seed));
-        Self { cfg, rng }
+        let rng = StdRng::seed_from_u64(cfg.seed);
+        Self {
+            inner: Mutex::new((cfg, rng)),
+        }
     }
 
-    /// Draws the latency and the fault of one call.
-    pub fn draw(&self) -> (Duration, Fault) {
-        let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
-        let jitter = if self.cfg.jitter_ms > 0 {
-            rng.gen_range(0..=self.cfg.jitter_ms)
+    /// New fault rates from now on (a test turns a misbehaving platform into a healthy one).
+    pub fn set(&self, cfg: FaultConfig) {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.1 = StdRng::seed_from_u64(cfg.seed);
+        inner.0 = cfg;
+    }
+
+    /// Draws the latency and the fault of one call of `method`.
+    pub fn draw(&self, method: &str) -> (Duration, Fault) {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let (c, rng) = &mut *inner;
+        let jitter = if c.jitter_ms > 0 {
+            rng.gen_range(0..=c.jitter_ms)
         } else {
             0
         };
-        let latency = Duration::from_millis(self.cfg.latency_ms + jitter);
+        let latency = Duration::from_millis(c.latency_ms + jitter);
         let roll: f64 = rng.gen();
-        let c = &self.cfg;
+        if !c.methods.is_empty() && !c.methods.iter().any(|m| method.ends_with(m.as_str())) {
+            return (Duration::ZERO, Fault::None);
+        }
         let table = [
             (c.http_5xx, Fault::Http5xx),
             (c.service_unavailable, Fault::ServiceUnavailable),
@@ -93,10 +107,7 @@ impl Faults {
     }
 
     pub fn hang(&self) -> Duration {
-        Duration::from_millis(if self.cfg.hang_ms == 0 {
-            60_000
-        } else {
-            self.cfg.hang_ms
-        })
+        let hang_ms = self.inner.lock().unwrap_or_else(|p| p.into_inner()).0.hang_ms;
+        Duration::from_millis(if hang_ms == 0 { 60_000 } else { hang_ms })
     }
 }

@@ -45,7 +45,7 @@ pub async fn handle(
         return sb.reply(&method, answer, Fault::None).await;
     }
 
-    let (latency, fault) = sb.faults.draw();
+    let (latency, fault) = sb.faults.draw(&method);
     let room = room_of(&method, &params);
     let _in_flight = room.map(|key| sb.stats.enter_room(key));
     if !latency.is_zero() {

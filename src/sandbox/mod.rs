@@ -133,6 +133,11 @@ impl SandboxState {
     }
 
     /// A copy of the accepted rooms, for in-process tests.
+    /// Changes the fault rates of a running sandbox.
+    pub fn set_faults(&self, cfg: FaultConfig) {
+        self.faults.set(cfg);
+    }
+
     pub fn rooms(&self) -> Vec<StoredRoom> {
         self.store
             .lock()

@@ -128,6 +128,25 @@ impl Source {
         rx
     }
 
+    /// The room codes of a view, and nothing else: cheap enough to read every few seconds to find
+    /// hard deletes.
+    pub async fn keys(&self, view: View) -> anyhow::Result<std::collections::HashSet<String>> {
+        use futures_util::TryStreamExt;
+        let sql = format!("SELECT room_code FROM {}", view.name);
+        let mut rows = sqlx::query(&sql).fetch(&self.db.pool);
+        let mut keys = std::collections::HashSet::new();
+        while let Some(row) = rows
+            .try_next()
+            .await
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", view.name))?
+        {
+            if let Some(code) = crate::db::text(&row, "room_code")? {
+                keys.insert(code);
+            }
+        }
+        Ok(keys)
+    }
+
     /// All rows after `after` by room code, at most `limit`: one page of a keyset read.
     pub async fn page(
         &self,

@@ -57,6 +57,18 @@ impl<'a> Reader<'a> {
         ));
     }
 
+    /// An amount in fen (分): never negative; the break names the column and its value.
+    fn money(&mut self, col: &str) -> Option<Money> {
+        let v = self.int(col)?;
+        if v < 0 {
+            self.breaks.push(Violation::invalid(
+                format!("source.{col}"),
+                format!("{v} is negative: amounts in fen (分) must be 0 or more"),
+            ));
+        }
+        Some(Money(v))
+    }
+
     fn small(&mut self, col: &str) -> u8 {
         let v = self.int(col).unwrap_or(0);
         u8::try_from(v).unwrap_or_else(|_| {
@@ -153,8 +165,8 @@ fn common(r: &mut Reader) -> Common {
             toilets: r.small("toilets"),
         },
         room_area: r.int("room_area_centi"),
-        rent: Money(r.int("rent_fen").unwrap_or(0)),
-        deposit: r.int("deposit_fen").map(Money),
+        rent: r.money("rent_fen").unwrap_or(Money(0)),
+        deposit: r.money("deposit_fen"),
         checkin: r.date("checkin_date"),
         intro: r.text("intro"),
         configs: r.list("room_configs", ','),
@@ -269,7 +281,7 @@ pub fn concentration(row: &AnyRow) -> SourceRow {
         layout: c.layout,
         room_area_centi: c.room_area,
         rent: c.rent,
-        max_rent: Money(r.int("max_rent_fen").unwrap_or(c.rent.0)),
+        max_rent: r.money("max_rent_fen").unwrap_or(c.rent),
         deposit: c.deposit,
         checkin: c.checkin,
         images: Vec::new(),

@@ -1,16 +1,19 @@
-//! Rate limits per (tenant, API method), GCRA via governor. The tenant's configured rate is split
-//! between the live replicas (decision 8: together they respect the limit). A throttling answer
+//! Rate limits per (tenant, API method), GCRA. The tenant's configured rate is split between the
+//! live replicas (decision 8: together they respect the limit). A change of share (a replica joins
+//! or leaves, a throttle halves the rate) changes the spacing of the next calls only: the
+//! theoretical arrival time carries over, so a re-pace never grants a fresh burst, and every
+//! waiter re-reads the spacing when it wakes instead of holding on to an old limiter. A throttling answer
 //! pauses the method for every worker of this replica at once, instead of each request
 //! discovering the limit on its own; the pause grows while the platform keeps refusing, and the
 //! rate is halved (down to a quarter), then won back a step per 50 calls that go through.
 
 use std::collections::{BTreeMap, HashMap};
-use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Mutex;
+use std::time::Duration;
 
-use governor::{DefaultDirectRateLimiter, Quota};
+// Tokio's clock, so tests can run the pacing on paused time.
+use tokio::time::Instant;
 
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,7 +51,10 @@ struct Method {
     /// Share of the configured rate in use: 1.0, lowered on throttling, raised on success.
     factor: f64,
     successes: u32,
-    limiter: Arc<DefaultDirectRateLimiter>,
+    /// Time between two calls at the current share.
+    interval: Duration,
+    /// When the next call is due if calls came evenly spaced (GCRA's theoretical arrival time).
+    tat: Instant,
     paused_until: Option<Instant>,
     strikes: u32,
 }
@@ -76,7 +82,7 @@ impl Limits {
         self.replicas.store(n.max(1), Ordering::Relaxed);
     }
 
-    fn quota(&self, method: &str, replicas: u32, factor: f64) -> Quota {
+    fn interval(&self, method: &str, replicas: u32, factor: f64) -> Duration {
         let qps = self
             .cfg
             .method_qps
@@ -84,45 +90,44 @@ impl Limits {
             .copied()
             .unwrap_or(self.cfg.qps);
         let share = (qps * factor / replicas as f64).max(0.01);
-        let burst = NonZeroU32::new(self.cfg.burst.max(1)).unwrap_or(NonZeroU32::MIN);
-        Quota::with_period(Duration::from_secs_f64(1.0 / share))
-            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-            .allow_burst(burst)
+        Duration::from_secs_f64(1.0 / share)
     }
 
-    /// Waits until a call of `method` is allowed: past any pause, then through the limiter.
+    /// Waits until a call of `method` is allowed: past any pause, then at the method's spacing,
+    /// with up to `burst` calls at once after a quiet spell.
     pub async fn acquire(&self, method: &str) {
         loop {
-            let (limiter, pause) = {
+            let wait = {
                 let replicas = self.replicas.load(Ordering::Relaxed);
                 let mut map = self.methods.lock().unwrap_or_else(|p| p.into_inner());
+                let now = Instant::now();
                 let m = map.entry(method.to_string()).or_insert_with(|| Method {
                     replicas,
                     factor: 1.0,
                     successes: 0,
-                    limiter: Arc::new(DefaultDirectRateLimiter::direct(
-                        self.quota(method, replicas, 1.0),
-                    )),
+                    interval: self.interval(method, replicas, 1.0),
+                    tat: now,
                     paused_until: None,
                     strikes: 0,
                 });
                 if m.replicas != replicas {
                     m.replicas = replicas;
-                    m.limiter = Arc::new(DefaultDirectRateLimiter::direct(
-                        self.quota(method, replicas, m.factor),
-                    ));
+                    m.interval = self.interval(method, replicas, m.factor);
                 }
-                (m.limiter.clone(), m.paused_until)
+                match m.paused_until {
+                    Some(until) if until > now => until - now,
+                    _ => {
+                        let tolerance = m.interval * self.cfg.burst.max(1).saturating_sub(1);
+                        let earliest = m.tat.checked_sub(tolerance).unwrap_or(now);
+                        if earliest <= now {
+                            m.tat = m.tat.max(now) + m.interval;
+                            return;
+                        }
+                        earliest - now
+                    }
+                }
             };
-            if let Some(until) = pause {
-                let now = Instant::now();
-                if until > now {
-                    tokio::time::sleep(until - now).await;
-                    continue;
-                }
-            }
-            limiter.until_ready().await;
-            return;
+            tokio::time::sleep(wait).await;
         }
     }
 
@@ -138,9 +143,7 @@ impl Limits {
         m.successes = 0;
         if m.factor > MIN_FACTOR {
             m.factor = (m.factor / 2.0).max(MIN_FACTOR);
-            m.limiter = Arc::new(DefaultDirectRateLimiter::direct(
-                self.quota(method, m.replicas, m.factor),
-            ));
+            m.interval = self.interval(method, m.replicas, m.factor);
         }
         pause
     }
@@ -163,8 +166,7 @@ impl Limits {
             if m.successes >= RECOVER_AFTER {
                 m.successes = 0;
                 m.factor = (m.factor * 1.25).min(1.0);
-                let quota = self.quota(method, m.replicas, m.factor);
-                m.limiter = Arc::new(DefaultDirectRateLimiter::direct(quota));
+                m.interval = self.interval(method, m.replicas, m.factor);
             }
         }
     }
@@ -189,5 +191,52 @@ mod tests {
             l.succeeded("m");
         }
         assert!((l.factor("m") - 0.3125).abs() < 1e-9);
+    }
+
+    /// Calls granted in every one-second window of a run in which the share changes twice.
+    #[tokio::test(start_paused = true)]
+    async fn a_change_of_share_never_grants_a_burst() {
+        let l = std::sync::Arc::new(Limits::new(RateConfig {
+            qps: 20.0,
+            burst: 1,
+            method_qps: BTreeMap::new(),
+        }));
+        let start = Instant::now();
+        let times = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let (l, times) = (l.clone(), times.clone());
+            tasks.push(tokio::spawn(async move {
+                while start.elapsed() < Duration::from_secs(6) {
+                    l.acquire("m").await;
+                    times.lock().unwrap().push(start.elapsed());
+                }
+            }));
+        }
+        // A second replica joins at 2 s (share 10/s), leaves at 4 s (back to 20/s).
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        l.set_replicas(2);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        l.set_replicas(1);
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let times = times.lock().unwrap().clone();
+        let own_share = |at: Duration| {
+            if (2.0..4.0).contains(&at.as_secs_f64()) {
+                10
+            } else {
+                20
+            }
+        };
+        for ms in (0..5000).step_by(50) {
+            let from = Duration::from_millis(ms);
+            let to = from + Duration::from_secs(1);
+            let n = times.iter().filter(|t| **t >= from && **t < to).count();
+            // The window's allowance: its share per second, plus the one call GCRA lets in at
+            // the window's edge.
+            let allowed = own_share(from).max(own_share(to - Duration::from_millis(1))) + 1;
+            assert!(n <= allowed, "{n} calls in [{from:?}, {to:?}) > {allowed}");
+        }
     }
 }

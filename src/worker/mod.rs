@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use tokio::sync::Semaphore;
 
-pub use feed::{full_scan, poll, FeedSettings, ScanStats};
+pub use feed::{full_scan, key_scan, poll, FeedSettings, ScanStats};
 pub use limits::{Limits, RateConfig};
 pub use stages::{backoff_us, community_key};
 
@@ -45,6 +45,8 @@ pub struct TenantCtx {
     bad_answers: std::sync::atomic::AtomicU32,
     /// False while the last read of the source failed (readiness).
     pub source_ok: AtomicBool,
+    /// What happens to a room that breaks a rule while it may be live.
+    pub invalid_listings: crate::plan::InvalidListings,
 }
 
 impl TenantCtx {
@@ -69,6 +71,7 @@ impl TenantCtx {
             paused_until: Mutex::new(None),
             bad_answers: std::sync::atomic::AtomicU32::new(0),
             source_ok: AtomicBool::new(true),
+            invalid_listings: crate::plan::InvalidListings::default(),
         }
     }
 
@@ -257,7 +260,7 @@ pub async fn drain_once(
             continue;
         }
         let items = outbox
-            .claim(&tenant.name, owner, free, settings.lease.as_micros() as i64)
+            .claim(&tenant.name, owner, free, settings.lease)
             .await?;
         if items.is_empty() {
             break;
@@ -267,7 +270,12 @@ pub async fn drain_once(
             let permit = permits.clone().acquire_owned().await?;
             let (tenant, outbox) = (tenant.clone(), outbox.clone());
             tasks.spawn(async move {
-                let how = stages::process(&tenant, &outbox, &item).await;
+                // The lease is renewed while the item is worked; if it is lost all the same, the
+                // work stops where it is (a call in flight is abandoned, already marked unconfirmed).
+                let how = tokio::select! {
+                    how = stages::process(&tenant, &outbox, &item) => how,
+                    _ = keep_lease(&outbox, &item) => Finish::Release,
+                };
                 log_finish(&tenant.name, &item.key, &how);
                 outbox.finish(&item, how).await?;
                 drop(permit);
@@ -279,6 +287,23 @@ pub async fn drain_once(
         r??;
     }
     Ok(worked)
+}
+
+/// Renews the item's lease every third of its length; returns only when it was lost.
+async fn keep_lease(outbox: &Outbox, item: &crate::outbox::ClaimedItem) {
+    let every = item.lease.length() / 3;
+    loop {
+        tokio::time::sleep(every).await;
+        match outbox.renew(item).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(tenant = %item.tenant, room = %item.key, "lease lost to another worker; stopping");
+                return;
+            }
+            // The local estimate runs out by itself and stops the next call.
+            Err(e) => tracing::warn!(room = %item.key, error = %e, "lease not renewed"),
+        }
+    }
 }
 
 fn log_finish(tenant: &str, room: &str, how: &Finish) {
@@ -294,6 +319,9 @@ fn log_finish(tenant: &str, room: &str, how: &Finish) {
         }
         Finish::Failed { code, message } => {
             tracing::warn!(tenant, room, outcome = "failed", code = %code, error = %message, "platform refused the room")
+        }
+        Finish::Invalid { message } => {
+            tracing::warn!(tenant, room, outcome = "invalid", error = %message, "room breaks a platform rule; not sent")
         }
         Finish::Release => {
             tracing::info!(tenant, room, outcome = "released", "lease lost or released")

@@ -1,13 +1,16 @@
 //! The stages of one room, in dependency order: community → photos → room upsert → state.
 //!
-//! Each successful platform call is recorded at once (under the item's fencing token), so a crash
-//! between two calls repeats neither. A whole room is resent only when its content changed; a
-//! state flip alone goes through `room.state.sync`.
+//! Before a call that can change what the platform shows, the item's `synced_*` are marked
+//! unconfirmed; a confirmed answer records the real values, a refusal puts the old ones back. So a
+//! crash or a lost answer leaves the room "maybe live", and an off-shelf still follows. A whole room
+//! is resent only when its content changed; a state flip alone goes through `room.state.sync`.
+//! The exact payload is checked against the platform's rules right before it is sent, and the
+//! lease is checked before every call: nothing invalid leaves, and a worker that lost its lease
+//! stops.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use backon::{ExponentialBuilder, Retryable};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
@@ -15,14 +18,19 @@ use super::photos::fetch;
 use super::TenantCtx;
 use crate::alipay::{AlipayError, ErrorClass};
 use crate::model::{CommunityRef, RentStatus, Room, RoomState};
-use crate::outbox::{ClaimedItem, Finish, Outbox};
-use crate::plan::hash_json;
+use crate::outbox::{maybe_live, ClaimedItem, Finish, Outbox, UNCONFIRMED};
+use crate::plan::rules::{self, Context};
+use crate::plan::{hash_json, state_label, InvalidListings};
 use crate::platform::room_payload;
+
+const STATE_SYNC: &str = "alipay.eco.renthouse.room.state.sync";
 
 /// Why a stage stopped.
 enum Stop {
     Platform(AlipayError),
     Lost,
+    /// The listing breaks a rule: the message names room, field and rule.
+    Invalid(String),
     Internal(anyhow::Error),
 }
 
@@ -38,11 +46,18 @@ impl From<anyhow::Error> for Stop {
     }
 }
 
+/// What the platform shows, as far as this worker knows, updated call by call.
+struct Synced {
+    payload: Option<String>,
+    state: Option<String>,
+}
+
 /// Works one claimed item and says how to leave it.
 pub async fn process(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Finish {
     match run(ctx, outbox, item).await {
         Ok(warnings) => Finish::Done { warnings },
         Err(Stop::Lost) => Finish::Release,
+        Err(Stop::Invalid(message)) => Finish::Invalid { message },
         Err(Stop::Internal(e)) => Finish::Retry {
             delay_us: backoff_us(item.attempts, ctx.max_backoff),
             code: "internal".into(),
@@ -77,15 +92,20 @@ pub async fn process(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Fi
 async fn run(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Result<Option<String>, Stop> {
     let listing = &item.listing;
     let state_label = item.state.clone();
-    let key = item.key.as_str();
+    let mut synced = Synced {
+        payload: item.synced_payload_hash.clone(),
+        state: item.synced_state.clone(),
+    };
 
     if !listing.active {
-        // Gone from the source: never listed means nothing to do; listed means off shelf.
-        if item.synced_state.is_some() && item.synced_state.as_deref() != Some(&state_label) {
-            let synced = item.synced_payload_hash.as_deref().unwrap_or("");
-            state_sync(ctx, outbox, item, synced).await?;
+        // Gone from the source: never listed means nothing to do; maybe listed means off shelf.
+        if synced.state.is_some() && synced.state.as_deref() != Some(&state_label) {
+            state_sync(ctx, outbox, item, &mut synced, false).await?;
         }
         return Ok(None);
+    }
+    if let Some(reason) = &item.invalid_reason {
+        return Err(invalid(ctx, outbox, item, &mut synced, reason.clone()).await);
     }
 
     let community = community(ctx, outbox, item).await?;
@@ -93,51 +113,168 @@ async fn run(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Result<Opt
     let room = listing.resolve(community, images, ctx.today());
     let payload_hash = content_hash(&room);
 
-    if item.synced_payload_hash.as_deref() != Some(&payload_hash) {
-        let adding = item.synced_payload_hash.is_none();
-        let method = room_payload(&room).method();
-        call(ctx, outbox, method, key, || {
-            ctx.platform.upsert_room(&room, adding)
-        })
+    if synced.payload.as_deref() != Some(&payload_hash) {
+        let payload = room_payload(&room);
+        let method = payload.method();
+        let adding = synced.payload.is_none();
+        let check = Context {
+            today: ctx.today(),
+            // An unconfirmed add may not have landed: check as the platform checks a new room.
+            adding: adding || synced.payload.as_deref() == Some(UNCONFIRMED),
+            max_image_bytes: rules::MAX_IMAGE_BYTES,
+        };
+        let value = serde_json::to_value(&payload).map_err(anyhow::Error::from)?;
+        let breaks = rules::check(method, &value, &check).map_err(anyhow::Error::from)?;
+        if !breaks.is_empty() {
+            let message = breaks
+                .iter()
+                .map(|v| format!("room {key}: {}", v.message(), key = item.key))
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(invalid(ctx, outbox, item, &mut synced, message).await);
+        }
+        send(
+            ctx,
+            outbox,
+            item,
+            &mut synced,
+            Some(&payload_hash),
+            &state_label,
+            method,
+            || ctx.platform.upsert_room(&room, adding),
+        )
         .await?;
-        progress(outbox, item, &payload_hash, &state_label).await?;
-    } else if item.synced_state.as_deref() != Some(&state_label) {
-        state_sync(ctx, outbox, item, &payload_hash).await?;
+    } else if synced.state.as_deref() != Some(&state_label) {
+        state_sync(ctx, outbox, item, &mut synced, false).await?;
     }
     Ok((!warnings.is_empty()).then(|| warnings.join("; ")))
 }
 
+/// A listing that breaks a rule is never sent. If it may be live, it stays at its older values
+/// or, by the tenant's policy, goes off shelf.
+async fn invalid(
+    ctx: &TenantCtx,
+    outbox: &Outbox,
+    item: &ClaimedItem,
+    synced: &mut Synced,
+    message: String,
+) -> Stop {
+    if ctx.invalid_listings == InvalidListings::OffShelf && maybe_live(synced.state.as_deref()) {
+        if let Err(stop) = state_sync(ctx, outbox, item, synced, true).await {
+            return stop;
+        }
+    }
+    Stop::Invalid(message)
+}
+
 /// `room.state.sync` alone: on/off shelf and rented/vacant, the content left as it is.
+/// `off_shelf` forces off shelf whatever the listing wants (an invalid room under that policy).
 async fn state_sync(
     ctx: &TenantCtx,
     outbox: &Outbox,
     item: &ClaimedItem,
-    payload_hash: &str,
+    synced: &mut Synced,
+    off_shelf: bool,
 ) -> Result<(), Stop> {
-    let (state, rent) = item.listing.desired_state();
+    let (mut state, rent) = item.listing.desired_state();
+    if off_shelf {
+        state = RoomState::OffShelf;
+    }
+    let label = state_label(state, rent);
     let (key, tag) = (item.key.as_str(), item.listing.kind());
-    call(
-        ctx,
-        outbox,
-        "alipay.eco.renthouse.room.state.sync",
-        key,
-        || ctx.platform.set_room_state(key, tag, state, rent),
-    )
-    .await?;
-    progress(outbox, item, payload_hash, &item.state).await
+    let sent = send(ctx, outbox, item, synced, None, &label, STATE_SYNC, || {
+        ctx.platform.set_room_state(key, tag, state, rent)
+    })
+    .await;
+    match sent {
+        Err(Stop::Platform(e)) if room_missing(&e) => {
+            // The platform has no such room: nothing of it is listed. Off shelf is reached; on
+            // shelf needs the whole room sent again.
+            synced.payload = None;
+            synced.state = None;
+            if !outbox.restore_synced(item, None, None).await? {
+                return Err(Stop::Lost);
+            }
+            if state == RoomState::OffShelf {
+                Ok(())
+            } else {
+                Err(Stop::Internal(anyhow::anyhow!(
+                    "room {key} is not on the platform; it will be sent whole"
+                )))
+            }
+        }
+        other => other,
+    }
 }
 
-async fn progress(
+fn room_missing(e: &AlipayError) -> bool {
+    e.codes()
+        .is_some_and(|(code, sub)| code == "40004" && sub == "isv.room-not-exist")
+}
+
+/// A call that can change what the platform shows: marked unconfirmed before, recorded after
+/// the answer (`payload` `None`: the content is left as it is).
+#[allow(clippy::too_many_arguments)]
+async fn send<T, F, Fut>(
+    ctx: &TenantCtx,
     outbox: &Outbox,
     item: &ClaimedItem,
-    payload: &str,
+    synced: &mut Synced,
+    payload: Option<&str>,
     state: &str,
-) -> Result<(), Stop> {
-    if outbox.record_progress(item, payload, state).await? {
-        Ok(())
-    } else {
-        Err(Stop::Lost)
+    method: &str,
+    f: F,
+) -> Result<T, Stop>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, AlipayError>>,
+{
+    let (before_payload, before_state) = (synced.payload.clone(), synced.state.clone());
+    let marked = synced.state.as_deref() == Some(UNCONFIRMED)
+        && (payload.is_none() || synced.payload.as_deref() == Some(UNCONFIRMED));
+    if !marked {
+        let mark_payload = payload.map(|_| UNCONFIRMED);
+        if !outbox
+            .record_progress(item, mark_payload, Some(UNCONFIRMED))
+            .await?
+        {
+            return Err(Stop::Lost);
+        }
+        if payload.is_some() {
+            synced.payload = Some(UNCONFIRMED.into());
+        }
+        synced.state = Some(UNCONFIRMED.into());
     }
+    match call(ctx, outbox, item, method, f).await {
+        Ok(v) => {
+            if !outbox.record_progress(item, payload, Some(state)).await? {
+                return Err(Stop::Lost);
+            }
+            if let Some(p) = payload {
+                synced.payload = Some(p.into());
+            }
+            synced.state = Some(state.into());
+            Ok(v)
+        }
+        Err(Stop::Platform(e)) if refused(&e) => {
+            // A signed refusal: the platform applied nothing, so it shows what it showed before.
+            synced.payload = before_payload;
+            synced.state = before_state;
+            if !outbox
+                .restore_synced(item, synced.payload.as_deref(), synced.state.as_deref())
+                .await?
+            {
+                return Err(Stop::Lost);
+            }
+            Err(Stop::Platform(e))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The platform answered and refused the call: nothing of it was applied.
+fn refused(e: &AlipayError) -> bool {
+    e.codes().is_some() && e.class() != ErrorClass::Transient
 }
 
 /// The room's content, state left out, as the platform would receive it.
@@ -179,8 +316,8 @@ async fn community(
     let r = call(
         ctx,
         outbox,
+        item,
         "alipay.eco.renthouse.community.info.sync",
-        &item.key,
         || ctx.platform.sync_community(c),
     )
     .await?;
@@ -261,8 +398,8 @@ async fn photos(
         let url = call(
             ctx,
             outbox,
+            item,
             "alipay.eco.renthouse.common.image.upload",
-            &item.key,
             || ctx.platform.upload_photo(&jpeg),
         )
         .await?;
@@ -272,21 +409,28 @@ async fn photos(
     Ok((urls, warnings))
 }
 
-/// One platform call: limiter, a couple of quick retries for transient failures, the call log.
+/// One platform call: lease check, limiter, a couple of quick retries for transient failures,
+/// the call log. The lease is checked again after every wait, right before the call.
 async fn call<T, F, Fut>(
     ctx: &TenantCtx,
     outbox: &Outbox,
+    item: &ClaimedItem,
     method: &str,
-    key: &str,
     f: F,
 ) -> Result<T, Stop>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<T, AlipayError>>,
 {
-    ctx.wait_unpaused().await;
-    let attempt = || async {
+    const QUICK_RETRIES: u32 = 2;
+    let mut delay = Duration::from_millis(200);
+    let mut attempt = 0;
+    loop {
+        ctx.wait_unpaused().await;
         ctx.limits.acquire(method).await;
+        if !item.lease.holds() {
+            return Err(Stop::Lost);
+        }
         let started = Instant::now();
         let r = f().await;
         let outcome = match &r {
@@ -294,33 +438,31 @@ where
             Err(e) => e.outcome_label(),
         };
         let ms = started.elapsed().as_millis() as i64;
-        if let Err(e) = outbox.log_call(&ctx.name, method, key, &outcome, ms).await {
+        if let Err(e) = outbox.log_call(&ctx.name, method, &item.key, &outcome, ms).await {
             tracing::warn!(error = %e, "call log not written");
         }
         ctx.metrics.record(method, &outcome, started.elapsed());
         ctx.answer_checked(r.as_ref().err().is_some_and(AlipayError::is_bad_signature));
-        match &r {
-            Ok(_) => ctx.limits.succeeded(method),
+        match r {
+            Ok(v) => {
+                ctx.limits.succeeded(method);
+                return Ok(v);
+            }
             Err(e) if e.class() == ErrorClass::Throttled => {
                 let pause = ctx.limits.throttled(method);
                 ctx.metrics.throttled(pause);
                 tracing::warn!(tenant = %ctx.name, method, ?pause, "platform throttled us; pausing the method");
+                return Err(Stop::Platform(e));
             }
-            Err(_) => {}
+            Err(e) if e.class() == ErrorClass::Transient && attempt < QUICK_RETRIES => {
+                attempt += 1;
+                let jittered = rand::thread_rng().gen_range(delay / 2..=delay);
+                tokio::time::sleep(jittered).await;
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+            Err(e) => return Err(Stop::Platform(e)),
         }
-        r
-    };
-    let r = attempt
-        .retry(
-            ExponentialBuilder::default()
-                .with_min_delay(Duration::from_millis(200))
-                .with_max_delay(Duration::from_secs(2))
-                .with_max_times(2)
-                .with_jitter(),
-        )
-        .when(|e: &AlipayError| e.class() == ErrorClass::Transient)
-        .await;
-    Ok(r?)
+    }
 }
 
 /// Exponential backoff with full jitter: uniform in [0, min(cap, 1 s · 2^attempts)].
