@@ -68,9 +68,11 @@ fn listed_flats(env: &Env) -> Vec<(String, String)> {
 }
 
 async fn item(rt: &Runtime, code: &str) -> (String, Option<String>, String) {
-    let row = sqlx::query(&rt.outbox.db.sql(
-        "SELECT status, synced_state, last_error FROM rentsync_items WHERE item_key = ?",
-    ))
+    let row = sqlx::query(
+        &rt.outbox
+            .db
+            .sql("SELECT status, synced_state, last_error FROM rentsync_items WHERE item_key = ?"),
+    )
     .bind(code)
     .fetch_one(&rt.outbox.db.pool)
     .await
@@ -216,9 +218,19 @@ async fn break_while_leased(backend: Backend) {
         "the message names the source column and value: {error}"
     );
     let after = on_platform(&env, &code);
-    assert_eq!(after.room_calls, before.room_calls + 1, "only the valid edit went out");
-    assert_ne!(after.biz_content["max_deposit_amount"].as_str(), Some("0.50"));
-    assert_ne!(after.biz_content["max_deposit_amount"].as_str(), Some("-0.50"));
+    assert_eq!(
+        after.room_calls,
+        before.room_calls + 1,
+        "only the valid edit went out"
+    );
+    assert_ne!(
+        after.biz_content["max_deposit_amount"].as_str(),
+        Some("0.50")
+    );
+    assert_ne!(
+        after.biz_content["max_deposit_amount"].as_str(),
+        Some("-0.50")
+    );
     let (attempts,): (i64,) = sqlx::query_as("SELECT MIN(attempts) FROM rentsync_items")
         .fetch_one(&rt.outbox.db.pool)
         .await
@@ -255,7 +267,10 @@ async fn invalid_live_rooms(backend: Backend) {
     resync_all(&rt).await;
     let (status, synced, error) = item(&rt, &code).await;
     assert_eq!(status, "invalid");
-    assert!(error.contains("rent_fen") && error.contains("-150000"), "{error}");
+    assert!(
+        error.contains("rent_fen") && error.contains("-150000"),
+        "{error}"
+    );
     assert!(synced.as_deref().is_some_and(|s| s.starts_with("on/")));
     let report = rentsync::cli::status_report(&rt.outbox, 20).await.unwrap();
     assert_eq!(report.live_with_older_values.get("t1"), Some(&1));
@@ -339,7 +354,8 @@ async fn hard_deletes(backend: Backend, key_scan: &str) {
         "DELETE FROM photos WHERE owner_kind = 'flat' AND owner_id = {id}"
     ))
     .await;
-    env.exec(&format!("DELETE FROM flats WHERE id = {id}")).await;
+    env.exec(&format!("DELETE FROM flats WHERE id = {id}"))
+        .await;
     let took = off_shelf_within(&env, &code, Duration::from_secs(15)).await;
     eprintln!("{backend:?}: hard delete off shelf after {took:?}");
     daemon.stop(Duration::from_secs(5)).await.unwrap();
@@ -362,7 +378,13 @@ async fn mass_delist_guard(backend: Backend) {
     let env = env_with(backend, 40, |_| {}).await;
     let rt = runtime(&env, 20, "", "").await;
     resync_all(&rt).await;
-    let live_before = env.h.sandbox.rooms().iter().filter(|r| r.room_status == 1).count();
+    let live_before = env
+        .h
+        .sandbox
+        .rooms()
+        .iter()
+        .filter(|r| r.room_status == 1)
+        .count();
     env.exec("DELETE FROM bedrooms").await;
     env.exec("DELETE FROM photos WHERE owner_kind IN ('flat', 'bedroom')")
         .await;
@@ -374,7 +396,13 @@ async fn mass_delist_guard(backend: Backend) {
         .unwrap();
     assert!(stats.held > 0, "{stats:?}");
     resync_all(&rt).await;
-    let live_now = env.h.sandbox.rooms().iter().filter(|r| r.room_status == 1).count();
+    let live_now = env
+        .h
+        .sandbox
+        .rooms()
+        .iter()
+        .filter(|r| r.room_status == 1)
+        .count();
     assert_eq!(live_now, live_before, "held: nothing went off shelf");
     let report = rentsync::cli::status_report(&rt.outbox, 5).await.unwrap();
     assert_eq!(report.delist_holds.len(), 1, "{:?}", report.delist_holds);
@@ -476,7 +504,11 @@ async fn replicas_start_together_on_postgres() {
     let mut older = rentsync::plan::plan_with(older_listing, vec![], today);
     older.version = row.updated_at_us + 5;
     let policy = rentsync::plan::InvalidListings::Keep;
-    let c = a.outbox.enqueue("t1", &[newer.clone()], policy).await.unwrap();
+    let c = a
+        .outbox
+        .enqueue("t1", &[newer.clone()], policy)
+        .await
+        .unwrap();
     assert_eq!(c.changed, 1);
     let c = a.outbox.enqueue("t1", &[older], policy).await.unwrap();
     assert_eq!(c.changed, 0, "an older version changes nothing");

@@ -61,10 +61,16 @@ async fn edit(env: &Env, rng: &mut StdRng, flats: &[i64], types: &[i64]) -> Stri
     let flat = flats[rng.gen_range(0..flats.len())];
     let rt = types[rng.gen_range(0..types.len())];
     let sql = match rng.gen_range(0..9) {
-        0 | 1 => format!("UPDATE flats SET rent = {} WHERE id = {flat}", rng.gen_range(800..9000)),
+        0 | 1 => format!(
+            "UPDATE flats SET rent = {} WHERE id = {flat}",
+            rng.gen_range(800..9000)
+        ),
         2 => format!("UPDATE flats SET listed = NOT listed WHERE id = {flat}"),
         3 => format!("UPDATE flats SET archived = NOT archived WHERE id = {flat}"),
-        4 => format!("UPDATE flats SET rent = -{} WHERE id = {flat}", rng.gen_range(1..500)),
+        4 => format!(
+            "UPDATE flats SET rent = -{} WHERE id = {flat}",
+            rng.gen_range(1..500)
+        ),
         5 => format!("UPDATE room_types SET listed = NOT listed WHERE id = {rt}"),
         6 => format!(
             "UPDATE photos SET deleted = NOT deleted WHERE id = (SELECT MIN(id) FROM photos \

@@ -249,7 +249,12 @@ async fn feed_loop(
 
 /// PostgreSQL LISTEN: the fixture trigger's NOTIFY wakes the poller at once; a `DELETE` or
 /// `TRUNCATE` payload asks for a key scan too.
-async fn listen(url: String, changed: Arc<Notify>, deleted: Arc<AtomicBool>, stop: Arc<AtomicBool>) {
+async fn listen(
+    url: String,
+    changed: Arc<Notify>,
+    deleted: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+) {
     while !stop.load(Ordering::Relaxed) {
         match sqlx::postgres::PgListener::connect(&url).await {
             Ok(mut l) => {

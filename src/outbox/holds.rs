@@ -55,21 +55,24 @@ impl Outbox {
             .execute(&self.db.pool)
             .await?;
         }
-        let (confirmed,): (i64,) = sqlx::query_as(&self.db.sql(
-            "SELECT confirmed FROM rentsync_delist_holds WHERE tenant = ? AND view_name = ?",
-        ))
-        .bind(tenant)
-        .bind(view)
-        .fetch_one(&self.db.pool)
-        .await?;
+        let (confirmed,): (i64,) =
+            sqlx::query_as(&self.db.sql(
+                "SELECT confirmed FROM rentsync_delist_holds WHERE tenant = ? AND view_name = ?",
+            ))
+            .bind(tenant)
+            .bind(view)
+            .fetch_one(&self.db.pool)
+            .await?;
         Ok(confirmed != 0)
     }
 
     /// The rows came back, or the delists went out.
     pub async fn clear_delist_hold(&self, tenant: &str, view: &str) -> anyhow::Result<()> {
-        sqlx::query(&self.db.sql(
-            "DELETE FROM rentsync_delist_holds WHERE tenant = ? AND view_name = ?",
-        ))
+        sqlx::query(
+            &self
+                .db
+                .sql("DELETE FROM rentsync_delist_holds WHERE tenant = ? AND view_name = ?"),
+        )
         .bind(tenant)
         .bind(view)
         .execute(&self.db.pool)

@@ -107,7 +107,12 @@ impl Faults {
     }
 
     pub fn hang(&self) -> Duration {
-        let hang_ms = self.inner.lock().unwrap_or_else(|p| p.into_inner()).0.hang_ms;
+        let hang_ms = self
+            .inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+            .hang_ms;
         Duration::from_millis(if hang_ms == 0 { 60_000 } else { hang_ms })
     }
 }

@@ -137,7 +137,16 @@ pub async fn full_scan(
     let mut stats = ScanStats::default();
     for view in VIEWS {
         let started = source.db.now_us().await?;
-        let seen = scan_view(tenant, source, outbox, view, settings.batch, started, &mut stats).await?;
+        let seen = scan_view(
+            tenant,
+            source,
+            outbox,
+            view,
+            settings.batch,
+            started,
+            &mut stats,
+        )
+        .await?;
         take_off_gone(tenant, outbox, view, &seen, started, settings, &mut stats).await?;
     }
     Ok(stats)

@@ -438,7 +438,10 @@ where
             Err(e) => e.outcome_label(),
         };
         let ms = started.elapsed().as_millis() as i64;
-        if let Err(e) = outbox.log_call(&ctx.name, method, &item.key, &outcome, ms).await {
+        if let Err(e) = outbox
+            .log_call(&ctx.name, method, &item.key, &outcome, ms)
+            .await
+        {
             tracing::warn!(error = %e, "call log not written");
         }
         ctx.metrics.record(method, &outcome, started.elapsed());
