@@ -16,7 +16,7 @@ pub struct StatusArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
-    /// How many recent failures to list.
+    /// How many recent failures (and items with warnings) to list.
     #[arg(long, default_value_t = 20)]
     pub failures: i64,
 }
@@ -46,6 +46,7 @@ pub async fn status_report(outbox: &Outbox, failures: i64) -> anyhow::Result<Sta
     }
     report.oldest_pending_secs = outbox.oldest_pending_secs().await?;
     report.recent_failures = outbox.failures(failures).await?;
+    report.recent_warnings = outbox.warnings(failures).await?;
     Ok(report)
 }
 

@@ -2,8 +2,10 @@
 //! change feed's watermarks, live replicas, and the log of platform calls. SQLite by default,
 //! PostgreSQL or MySQL when several replicas share the work (decision 8).
 
+mod cache;
 mod items;
 mod migrate;
+mod warnings;
 
 use std::collections::BTreeMap;
 
@@ -12,6 +14,7 @@ use sqlx::Row;
 
 pub use items::{ClaimedItem, EnqueueCounts, Finish, ItemStatus, ItemSummary};
 pub use migrate::migrate;
+pub use warnings::WarningRow;
 
 use crate::db::Db;
 
