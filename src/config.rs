@@ -191,8 +191,13 @@ pub struct TenantConfig {
     /// Per-method call rates this tenant may use on the platform.
     #[serde(default)]
     pub rates: RateConfig,
-    /// Relative photo paths in the views are relative to this directory.
+    /// Relative photo paths in the views are relative to this directory, and local photos (paths
+    /// and `file://` URLs) are read only from inside it. Without it, local photos are refused.
     pub photo_dir: Option<PathBuf>,
+    /// Networks photo URLs may reach besides public addresses (CIDR, e.g. `"10.0.0.0/8"`,
+    /// `"127.0.0.1/32"`). Empty: loopback, private, link-local and metadata addresses are refused.
+    #[serde(default)]
+    pub photo_hosts_allow: Vec<String>,
     /// Photos are re-encoded to JPEGs of at most this many bytes (700,000: the stricter reading
     /// of the platform's "700 KB"; the base64 text sent is 4/3 of it).
     #[serde(default = "default_max_photo_bytes")]
@@ -291,6 +296,9 @@ impl Config {
                     problems.push(format!("tenant {:?}: source_database: {e}", t.name));
                 }
             }
+            if let Err(e) = crate::photo::AddressPolicy::parse(&t.photo_hosts_allow) {
+                problems.push(format!("tenant {:?}: photo_hosts_allow: {e}", t.name));
+            }
             if t.rates.qps <= 0.0 || !t.rates.qps.is_finite() {
                 problems.push(format!("tenant {:?}: rates.qps must be above 0", t.name));
             }
@@ -326,6 +334,16 @@ impl Config {
 }
 
 impl TenantConfig {
+    /// Where this tenant's photos may come from (`photo_dir`, `photo_hosts_allow`).
+    pub fn photo_source(&self) -> anyhow::Result<crate::photo::PhotoSource> {
+        let allow = crate::photo::AddressPolicy::parse(&self.photo_hosts_allow)
+            .map_err(|e| anyhow::anyhow!("tenant {:?}: photo_hosts_allow: {e}", self.name))?;
+        Ok(crate::photo::PhotoSource::for_tenant(
+            self.photo_dir.clone(),
+            allow,
+        ))
+    }
+
     /// Reads the keys and token and builds the client settings.
     pub fn client_config(&self) -> anyhow::Result<ClientConfig> {
         let private_key = AppPrivateKey::from_file(&self.private_key_file)
@@ -379,6 +397,7 @@ private_key_file = "k"
 platform_public_key_file = "p"
 source_database = "db2://x"
 family = "housing"
+photo_hosts_allow = ["10.0.0.0/8", "intranet"]
 [tenant.rates]
 qps = 0
 "#;
@@ -391,6 +410,7 @@ qps = 0
             "not implemented yet",
             "source_database",
             "rates.qps",
+            "photo_hosts_allow",
         ] {
             assert!(err.contains(needle), "{needle} missing from: {err}");
         }

@@ -517,3 +517,55 @@ async fn replicas_start_together_on_postgres() {
     assert_eq!(stored[&code].content_hash, newer.content_hash);
     env.cleanup().await;
 }
+
+// 12. A photo host that is down for a moment delays the room instead of dropping the photo.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn transient_photo_errors_retry_the_room() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+    let env = env_with(Backend::Sqlite, 4, |_| {}).await;
+    let jpeg = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/room.jpg")).unwrap();
+    let hits = Arc::new(AtomicU32::new(0));
+    let served = hits.clone();
+    let app = axum::Router::new().route(
+        "/p.jpg",
+        axum::routing::get(move || {
+            let (hits, jpeg) = (served.clone(), jpeg.clone());
+            async move {
+                if hits.fetch_add(1, Ordering::SeqCst) < 2 {
+                    (axum::http::StatusCode::SERVICE_UNAVAILABLE, Vec::new())
+                } else {
+                    (axum::http::StatusCode::OK, jpeg)
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/p.jpg", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (id,): (i64,) = sqlx::query_as(
+        "SELECT id FROM flats WHERE rent_type = 'whole' AND listed = 1 ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&env.op.pool)
+    .await
+    .unwrap();
+    env.exec(&format!(
+        "DELETE FROM photos WHERE owner_kind = 'flat' AND owner_id = {id}; \
+         INSERT INTO photos (owner_kind, owner_id, position, location) VALUES ('flat', {id}, 0, '{url}')"
+    ))
+    .await;
+    let rt = runtime(&env, 20, "", "photo_hosts_allow = [\"127.0.0.1/32\"]").await;
+    resync_all(&rt).await;
+    let room = on_platform(&env, &format!("{id}00"));
+    let images = room.biz_content["images"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        images.len(),
+        1,
+        "published with its photo: {:?}",
+        room.biz_content
+    );
+    assert!(hits.load(Ordering::SeqCst) >= 3);
+}

@@ -58,6 +58,8 @@ fn photo_previews_files_and_urls_and_names_each_failure() {
             "200000",
             "--long-edge",
             "1200",
+            "--allow-host",
+            "127.0.0.1/32",
             "--out",
         ])
         .arg(&out)

@@ -94,15 +94,28 @@ impl AlipayClient {
 
     /// Calls a typed method and decodes the business fields of a successful answer.
     pub async fn call<R: ApiRequest>(&self, req: &R) -> Result<R::Response, AlipayError> {
+        self.call_with_node(req).await.map(|(r, _)| r)
+    }
+
+    /// Like `call`, also returning the node's text, for callers that check the fields further
+    /// and must quote the answer when it is not usable.
+    pub async fn call_with_node<R: ApiRequest>(
+        &self,
+        req: &R,
+    ) -> Result<(R::Response, String), AlipayError> {
         let biz = serde_json::to_string(req).map_err(|e| AlipayError::Encode {
             method: R::METHOD.into(),
             detail: e.to_string(),
         })?;
         let answer = self.call_raw(R::METHOD, &biz).await?;
-        serde_json::from_str(&answer.node).map_err(|e| AlipayError::Decode {
-            method: R::METHOD.into(),
-            detail: e.to_string(),
-        })
+        match serde_json::from_str(&answer.node) {
+            Ok(r) => Ok((r, answer.node)),
+            Err(e) => Err(AlipayError::Decode {
+                method: R::METHOD.into(),
+                detail: e.to_string(),
+                raw: super::error::redact_answer(&answer.node),
+            }),
+        }
     }
 
     /// Calls any method with a ready `biz_content` JSON text (used by `rentsync call`).
@@ -134,7 +147,7 @@ impl AlipayClient {
                 }
             }
         };
-        let resp = self
+        let mut resp = self
             .http
             .post(url)
             .header(
@@ -150,14 +163,27 @@ impl AlipayClient {
             return Err(AlipayError::HttpStatus {
                 method: method.into(),
                 status: status.as_u16(),
+                gateway: self.cfg.gateway.clone(),
             });
         }
-        let bytes = resp.bytes().await.map_err(transport)?;
-        if bytes.len() > MAX_RESPONSE_BYTES {
-            return Err(AlipayError::Transport {
-                method: method.into(),
-                detail: format!("answer of {} bytes is too large", bytes.len()),
-            });
+        // Counted while it streams: a declared length can be absent or wrong, and a body past the
+        // cap is not a gateway answer, however long it goes on.
+        let too_large = || AlipayError::Transport {
+            method: method.into(),
+            detail: format!("answer larger than {MAX_RESPONSE_BYTES} bytes"),
+        };
+        if resp
+            .content_length()
+            .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
+        {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(transport)? {
+            if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
         }
         let text = String::from_utf8_lossy(&bytes);
         let node = check(

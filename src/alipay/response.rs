@@ -4,6 +4,13 @@
 //! we never re-serialise: serde_json's `RawValue` hands back that very slice of the input. Top-level
 //! keys are read as a list, not a map, so a body that carries the node twice is refused instead of
 //! letting the last (unsigned) copy win.
+//!
+//! Only a signed answer is believed. The Java and .NET SDKs skip verification when an error node
+//! carries a `sub_code` and no `sign` (spec §1.7 step 8); we read such a node the same way, so its
+//! words reach the log, but return it as `UnsignedError`, never as the platform's verdict: anyone
+//! on the path (a proxy, a captive portal, a forger) can write `{"error_response":{"code":"20001"}}`,
+//! and taking it would let them pause a tenant or park items as failed. The worker treats it like
+//! a bad signature: transient, counted, alerted on when it persists (issue 11).
 
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -31,13 +38,14 @@ impl Status {
     }
 }
 
-/// A response node whose signature has been checked (or an error node the platform left unsigned).
+/// A response node whose signature has been checked.
 #[derive(Debug)]
 pub struct CheckedNode<'a> {
     /// The node's raw JSON text, exactly as signed.
     pub content: &'a str,
     pub status: Status,
-    /// False only for error answers that came without a signature, which the SDKs accept too.
+    /// Always true: unsigned nodes are errors (`Unsigned`, `UnsignedError`). Kept so callers can
+    /// assert it.
     pub signed: bool,
 }
 
@@ -51,8 +59,15 @@ pub enum ResponseError {
     DuplicateNode(String),
     #[error("response signature does not verify with the platform public key")]
     BadSignature,
-    #[error("successful response carries no signature")]
+    #[error("response carries no signature")]
     Unsigned,
+    /// An unsigned error node with a `sub_code`: the shape the SDKs let through, not believed.
+    #[error("unsigned error answer {code} {sub_code}: {sub_msg} (not signed, so not taken)")]
+    UnsignedError {
+        code: String,
+        sub_code: String,
+        sub_msg: String,
+    },
 }
 
 /// `alipay.eco.renthouse.room.state.sync` → `alipay_eco_renthouse_room_state_sync_response`.
@@ -95,14 +110,14 @@ pub fn check<'a>(
     })?;
 
     if sign.is_empty() {
-        // The SDKs accept an unsigned answer only when it reports an error.
-        if status.is_success() || status.code.is_empty() {
+        // The SDKs skip verification only for an error with a sub_code; we read it, never take it.
+        if status.sub_code.is_empty() || status.is_success() {
             return Err(ResponseError::Unsigned);
         }
-        return Ok(CheckedNode {
-            content,
-            status,
-            signed: false,
+        return Err(ResponseError::UnsignedError {
+            code: status.code,
+            sub_code: status.sub_code,
+            sub_msg: status.sub_msg,
         });
     }
     let ok = verify(key, sign_type, content.as_bytes(), &sign)
@@ -238,12 +253,22 @@ mod tests {
     }
 
     #[test]
-    fn unsigned_errors_pass_but_unsigned_success_does_not() {
+    fn unsigned_answers_are_never_taken() {
         let key = kat_key();
         let err = r#"{"error_response":{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-app-id","sub_msg":"bad"}}"#;
-        let got = check(err, METHOD, &key, SignType::Rsa2).expect("unsigned error accepted");
-        assert!(!got.signed);
-        assert_eq!(got.status.sub_code, "isv.invalid-app-id");
+        assert_eq!(
+            check(err, METHOD, &key, SignType::Rsa2).unwrap_err(),
+            ResponseError::UnsignedError {
+                code: "40002".into(),
+                sub_code: "isv.invalid-app-id".into(),
+                sub_msg: "bad".into()
+            }
+        );
+        let no_sub = r#"{"error_response":{"code":"40004","msg":"Business Failed"}}"#;
+        assert_eq!(
+            check(no_sub, METHOD, &key, SignType::Rsa2).unwrap_err(),
+            ResponseError::Unsigned
+        );
 
         let ok =
             r#"{"alipay_eco_renthouse_room_state_sync_response":{"code":"10000","msg":"Success"}}"#;

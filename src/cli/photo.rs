@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::photo::{fetch, source_client, PhotoSettings, Pool, PoolConfig, Processed};
+use crate::photo::{
+    AddressPolicy, Deadlines, LocalRoot, PhotoSettings, PhotoSource, Pool, PoolConfig, Processed,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct PhotoArgs {
@@ -29,6 +31,10 @@ pub struct PhotoArgs {
     /// Longest a photo may take.
     #[arg(long, default_value_t = 60)]
     pub timeout_secs: u64,
+    /// Networks URLs may reach besides public addresses, as a tenant's `photo_hosts_allow`
+    /// (e.g. `--allow-host 10.0.0.0/8`); repeatable.
+    #[arg(long = "allow-host")]
+    pub allow_hosts: Vec<String>,
 }
 
 pub async fn run(args: PhotoArgs) -> anyhow::Result<ExitCode> {
@@ -46,11 +52,15 @@ pub async fn run(args: PhotoArgs) -> anyhow::Result<ExitCode> {
         pool.jobs = jobs.max(1);
     }
     let pool = Pool::new(pool);
-    let http = source_client();
+    // Paths typed on the command line are the operator's own: read wherever they are. URLs get
+    // the daemon's address policy, so a preview shows what a tenant would fetch.
+    let allow = AddressPolicy::parse(&args.allow_hosts)
+        .map_err(|e| anyhow::anyhow!("--allow-host: {e}"))?;
+    let source = PhotoSource::new(LocalRoot::Anywhere, allow, Deadlines::default());
     let jobs = args.inputs.iter().map(|input| {
-        let (pool, http, settings) = (&pool, &http, settings.clone());
+        let (pool, source, settings) = (&pool, &source, settings.clone());
         async move {
-            let bytes = fetch(http, None, input).await.map_err(|e| e.to_string())?;
+            let bytes = source.fetch(input).await.map_err(|e| e.to_string())?;
             pool.process(bytes, settings)
                 .await
                 .map_err(|e| e.to_string())

@@ -58,7 +58,7 @@ impl Runtime {
                 source,
                 t.rates.clone(),
             );
-            ctx.photo_dir = t.photo_dir.clone();
+            ctx.photo_source = t.photo_source()?;
             ctx.photo_pool = Arc::clone(&photo_pool);
             ctx.photo.max_bytes = t.max_photo_bytes;
             ctx.photo.long_edge = t.photo_long_edge;

@@ -16,7 +16,7 @@ pub struct StatusArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
-    /// How many recent failures to list.
+    /// How many recent failures (and items with warnings) to list.
     #[arg(long, default_value_t = 20)]
     pub failures: i64,
 }
@@ -48,6 +48,7 @@ pub async fn status_report(outbox: &Outbox, failures: i64) -> anyhow::Result<Sta
     report.recent_failures = outbox.failures(failures).await?;
     report.live_with_older_values = outbox.live_with_older_values().await?;
     report.delist_holds = outbox.delist_holds().await?;
+    report.recent_warnings = outbox.warnings(failures).await?;
     Ok(report)
 }
 

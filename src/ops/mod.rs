@@ -39,8 +39,8 @@ impl OpsState {
             .clone()
     }
 
-    /// Ready when started, the state database answers, no tenant is paused for refused
-    /// credentials and every source's last read worked. Returns the reasons when not.
+    /// Ready when started, the state database answers, no tenant is paused (refused credentials,
+    /// a gateway answering HTTP errors), answers verify and every source's last read worked. Returns the reasons when not.
     pub async fn readiness(&self) -> Result<(), Vec<String>> {
         let mut why = Vec::new();
         if !self.started.load(Ordering::Relaxed) {
@@ -53,11 +53,11 @@ impl OpsState {
                     why.push(format!("state database unreachable: {e}"));
                 }
                 for t in &rt.tenants {
-                    if t.paused() {
-                        why.push(format!(
-                            "tenant {}: paused (credentials refused or answers failing checks)",
-                            t.name
-                        ));
+                    if let Some(reason) = t.pause_reason() {
+                        why.push(format!("tenant {}: paused: {reason}", t.name));
+                    }
+                    if let Some(reason) = t.answers_failing() {
+                        why.push(format!("tenant {}: {reason}", t.name));
                     }
                     if !t.source_ok.load(Ordering::Relaxed) {
                         why.push(format!("tenant {}: source database unreachable", t.name));

@@ -2,9 +2,11 @@
 //! change feed's watermarks, live replicas, and the log of platform calls. SQLite by default,
 //! PostgreSQL or MySQL when several replicas share the work (decision 8).
 
+mod cache;
 mod holds;
 mod items;
 mod migrate;
+mod warnings;
 
 use std::collections::BTreeMap;
 
@@ -17,6 +19,7 @@ pub use items::{
     UNCONFIRMED,
 };
 pub use migrate::migrate;
+pub use warnings::WarningRow;
 
 use crate::db::Db;
 

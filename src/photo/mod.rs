@@ -1,7 +1,7 @@
 //! The photo pipeline: any operator photo → one JPEG within the platform's byte budget, at the
 //! highest quality that fits. The folders read as the data flow:
 //!
-//! `source` (path, `file://`, `http(s)://`) → `decode` (format sniffed from the bytes; large JPEGs
+//! `source` (path or `file://` inside `photo_dir`, `http(s)://` to allowed addresses) → `decode` (format sniffed from the bytes; large JPEGs
 //! decoded at reduced scale by `jpeg`) → `raster` (cap the long edge, never upscale) → `color`
 //! (embedded ICC profile or CMYK → sRGB) → `raster` (EXIF orientation) → `budget` (the highest
 //! quality that fits, in at most three encodes; downscale only when even the lowest does not).
@@ -25,7 +25,10 @@ pub use color::Colour;
 pub use decode::{decode, probe, Decoded, Probe};
 pub use pool::{Pool, PoolConfig};
 pub use raster::{Raster, Samples};
-pub use source::{client as source_client, fetch, SourceError};
+pub use source::{
+    is_remote, AddressPolicy, Deadlines, Fetched, LocalRoot, PhotoSource, SourceError, Validators,
+    MAX_SOURCE_BYTES,
+};
 
 /// What the pipeline aims for; part of the photo cache key, so a change re-processes.
 #[derive(Debug, Clone, PartialEq, Eq)]

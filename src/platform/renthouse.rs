@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use base64::Engine;
 
 use super::Platform;
+use crate::alipay::error::redact_answer;
 use crate::alipay::renthouse::{
     CommunityInfoSync, ConcentrationRoomInfo, ConcentrationRoomSync, DispersionRoomSync,
     ImageUpload, RoomStateSync,
@@ -31,12 +32,16 @@ impl Platform for RenthousePlatform {
     }
 
     async fn sync_community(&self, community: &Community) -> Result<CommunityRef, AlipayError> {
-        let answer = self.client.call(&community_request(community)).await?;
+        let (answer, node) = self
+            .client
+            .call_with_node(&community_request(community))
+            .await?;
         match answer.comm_req_id {
             Some(id) if !id.is_empty() => Ok(CommunityRef::RequestId(id)),
             _ => Err(AlipayError::Decode {
                 method: "alipay.eco.renthouse.community.info.sync".into(),
                 detail: "success without comm_req_id".into(),
+                raw: redact_answer(&node),
             }),
         }
     }
@@ -47,13 +52,14 @@ impl Platform for RenthousePlatform {
             file_type: "1".into(),
             is_public: Some(true),
         };
-        let answer = self.client.call(&req).await?;
+        let (answer, node) = self.client.call_with_node(&req).await?;
         answer
             .url
             .filter(|u| !u.is_empty())
             .ok_or_else(|| AlipayError::Decode {
                 method: "alipay.eco.renthouse.common.image.upload".into(),
                 detail: "success without url".into(),
+                raw: redact_answer(&node),
             })
     }
 

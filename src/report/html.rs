@@ -134,5 +134,21 @@ pub fn status(r: &StatusReport) -> String {
         }
         b.push_str("</table>");
     }
+    if !r.recent_warnings.is_empty() {
+        b.push_str("<h2>Synced with warnings</h2><table class=\"warnings\"><tr><th>Tenant</th><th>Kind</th><th>Room</th><th>Warning</th></tr>");
+        for w in &r.recent_warnings {
+            for line in w.warnings.split("; ") {
+                let _ = write!(
+                    b,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&w.tenant),
+                    esc(&w.kind),
+                    esc(&w.room_code),
+                    esc(line)
+                );
+            }
+        }
+        b.push_str("</table>");
+    }
     page("rentsync status", &b)
 }

@@ -1,4 +1,5 @@
-//! `rentsync status`: the outbox by tenant and status, the oldest waiting item, recent failures.
+//! `rentsync status`: the outbox by tenant and status, the oldest waiting item, recent failures,
+//! and rooms synced with warnings (photos skipped or refused, each naming the room, photo and why).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -6,7 +7,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::Format;
-use crate::outbox::FailureRow;
+use crate::outbox::{FailureRow, WarningRow};
 
 #[derive(Debug, Default, Serialize)]
 pub struct StatusReport {
@@ -18,6 +19,7 @@ pub struct StatusReport {
     pub live_with_older_values: BTreeMap<String, i64>,
     /// Delists held by the mass-delist guard.
     pub delist_holds: Vec<crate::outbox::DelistHold>,
+    pub recent_warnings: Vec<WarningRow>,
 }
 
 impl StatusReport {
@@ -96,6 +98,14 @@ impl StatusReport {
                     "  {} {} {} {}{live} (attempts {}): {} {}",
                     f.tenant, f.kind, f.room_code, f.status, f.attempts, f.code, f.message
                 );
+            }
+        }
+        if !self.recent_warnings.is_empty() {
+            let _ = writeln!(out, "\nsynced with warnings:");
+            for w in &self.recent_warnings {
+                for line in w.warnings.split("; ") {
+                    let _ = writeln!(out, "  {} {} {}: {line}", w.tenant, w.kind, w.room_code);
+                }
             }
         }
         out

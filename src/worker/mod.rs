@@ -7,7 +7,6 @@ mod photos;
 mod stages;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -29,20 +28,23 @@ pub struct TenantCtx {
     pub platform: Arc<dyn Platform>,
     pub source: Option<Source>,
     pub limits: Limits,
-    pub photo_dir: Option<PathBuf>,
     /// What photos are turned into; part of the photo cache key.
     pub photo: crate::photo::PhotoSettings,
     pub max_backoff: Duration,
-    /// For photo sources on HTTP.
-    pub http: reqwest::Client,
+    /// Where photos may be read or fetched from: `photo_dir`, `photo_hosts_allow`, caps, deadlines.
+    pub photo_source: crate::photo::PhotoSource,
     /// Photo jobs, shared by every tenant of the daemon.
     pub photo_pool: Arc<crate::photo::Pool>,
     pub metrics: CallMetrics,
     pub(crate) locks: KeyedLocks,
-    // A std mutex around an Instant: read and written without await points.
-    paused_until: Mutex<Option<Instant>>,
-    /// Answers in a row whose signature failed: many mean a wrong platform key, not bad luck.
+    // A std mutex around an Instant and its reason: read and written without await points.
+    paused_until: Mutex<Option<(Instant, String)>>,
+    /// Answers in a row whose signature failed or was missing: many mean a wrong platform key
+    /// (or someone forging answers), not bad luck.
     bad_answers: std::sync::atomic::AtomicU32,
+    /// Calls in a row that got an HTTP error instead of a gateway answer: a proxy or a wrong
+    /// gateway URL, not the platform.
+    http_errors: std::sync::atomic::AtomicU32,
     /// False while the last read of the source failed (readiness).
     pub source_ok: AtomicBool,
     /// What happens to a room that breaks a rule while it may be live.
@@ -61,51 +63,94 @@ impl TenantCtx {
             platform,
             source,
             limits: Limits::new(rates),
-            photo_dir: None,
             photo: crate::photo::PhotoSettings::default(),
             max_backoff: Duration::from_secs(300),
-            http: crate::photo::source_client(),
+            photo_source: crate::photo::PhotoSource::for_tenant(None, Default::default()),
             photo_pool: Arc::new(crate::photo::Pool::new(Default::default())),
             metrics: CallMetrics::default(),
             locks: KeyedLocks::default(),
             paused_until: Mutex::new(None),
             bad_answers: std::sync::atomic::AtomicU32::new(0),
+            http_errors: std::sync::atomic::AtomicU32::new(0),
             source_ok: AtomicBool::new(true),
             invalid_listings: crate::plan::InvalidListings::default(),
         }
     }
 
-    /// Counts answers that failed verification; after `BAD_ANSWERS_PAUSE` in a row the tenant
-    /// pauses, as with refused credentials.
+    /// Counts answers that failed verification. They are never believed, so they never pause the
+    /// tenant or fail an item (anyone on the path could send them); when `BAD_ANSWERS_ALERT` come
+    /// in a row, it is said loudly, once, and readiness names it until a verified answer arrives.
     fn answer_checked(&self, bad_signature: bool) {
         if !bad_signature {
             self.bad_answers.store(0, Ordering::Relaxed);
             return;
         }
         let n = self.bad_answers.fetch_add(1, Ordering::Relaxed) + 1;
-        if n >= BAD_ANSWERS_PAUSE {
+        if n == BAD_ANSWERS_ALERT {
             tracing::error!(tenant = %self.name, answers = n,
-                "answers keep failing signature checks: is platform_public_key_file the platform's key? pausing the tenant");
-            self.pause_tenant(Duration::from_secs(60));
-            self.bad_answers.store(0, Ordering::Relaxed);
+                "answers keep failing signature checks or come unsigned: is platform_public_key_file the platform's key, or is something between us and the gateway answering?");
+        }
+    }
+
+    /// Why answers are not being believed, while they keep failing checks.
+    pub fn answers_failing(&self) -> Option<String> {
+        let n = self.bad_answers.load(Ordering::Relaxed);
+        (n >= BAD_ANSWERS_ALERT).then(|| {
+            format!("{n} answers in a row failed signature checks or came unsigned (platform_public_key_file?)")
+        })
+    }
+
+    /// Counts HTTP errors in place of gateway answers; `HTTP_ERRORS_PAUSE` in a row pause the
+    /// tenant for a minute, with the status as the reason, instead of failing items.
+    fn gateway_answered(&self, http_status: Option<(u16, &str)>) {
+        let Some((status, gateway)) = http_status else {
+            self.http_errors.store(0, Ordering::Relaxed);
+            return;
+        };
+        let n = self.http_errors.fetch_add(1, Ordering::Relaxed) + 1;
+        if n >= HTTP_ERRORS_PAUSE {
+            let why = format!(
+                "{n} calls in a row answered HTTP {status} by {gateway}, not by the platform (a proxy, a firewall or a wrong gateway URL?)"
+            );
+            tracing::error!(tenant = %self.name, status, calls = n, gateway, "gateway keeps answering HTTP errors: pausing the tenant");
+            self.pause_with(Duration::from_secs(60), why);
+            self.http_errors.store(0, Ordering::Relaxed);
         }
     }
 
     /// Credentials were refused: stop calling for this tenant for a while.
     pub fn pause_tenant(&self, d: Duration) {
-        *self.paused_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now() + d);
+        self.pause_with(d, "credentials refused by the platform".into());
+    }
+
+    /// Stops calling for this tenant for `d`; `reason` is shown by readiness and logs.
+    pub fn pause_with(&self, d: Duration, reason: String) {
+        *self.paused_until.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((Instant::now() + d, reason));
     }
 
     pub fn paused(&self) -> bool {
+        self.pause_reason().is_some()
+    }
+
+    /// Why the tenant is paused, while it is.
+    pub fn pause_reason(&self) -> Option<String> {
         self.paused_until
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .is_some_and(|t| t > Instant::now())
+            .as_ref()
+            .filter(|(t, _)| *t > Instant::now())
+            .map(|(_, why)| why.clone())
     }
 
     async fn wait_unpaused(&self) {
         loop {
-            let until = *self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
+            let until = self
+                .paused_until
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+                .map(|(t, _)| *t);
             match until {
                 Some(t) if t > Instant::now() => tokio::time::sleep(t - Instant::now()).await,
                 _ => return,
@@ -120,7 +165,8 @@ impl TenantCtx {
     }
 }
 
-const BAD_ANSWERS_PAUSE: u32 = 8;
+const BAD_ANSWERS_ALERT: u32 = 8;
+const HTTP_ERRORS_PAUSE: u32 = 8;
 
 /// Async locks by name, so two workers never resolve the same community or photo at once.
 #[derive(Default)]

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
-use super::photos::fetch;
+use super::photos::{self as photo_source, Sourced};
 use super::TenantCtx;
 use crate::alipay::{AlipayError, ErrorClass};
 use crate::model::{CommunityRef, RentStatus, Room, RoomState};
@@ -69,10 +69,21 @@ pub async fn process(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Fi
                 None => e.outcome_label(),
             };
             let message = e.to_string();
+            // A signed success we cannot read was applied by the platform; re-sending it forever
+            // changes nothing. After a few tries it is parked with the (redacted) answer.
+            if e.is_undecodable() && item.attempts + 1 >= UNDECODABLE_TRIES {
+                return Finish::Failed {
+                    code: "undecodable".into(),
+                    message,
+                };
+            }
             match e.class() {
                 ErrorClass::Permanent => Finish::Failed { code, message },
                 ErrorClass::Credentials => {
-                    ctx.pause_tenant(Duration::from_secs(60));
+                    ctx.pause_with(
+                        Duration::from_secs(60),
+                        format!("credentials refused: {message}"),
+                    );
                     Finish::Retry {
                         delay_us: 60_000_000,
                         code,
@@ -351,8 +362,11 @@ pub fn community_key(listing: &crate::plan::Listing) -> String {
     hex::encode(&Sha256::digest(text.as_bytes())[..16])
 }
 
-/// Photo URLs in order; photos that cannot be used are skipped with a warning, so the room still
-/// syncs with the rest.
+/// Tries of an item whose answer is a signed success that does not decode.
+const UNDECODABLE_TRIES: i64 = 3;
+
+/// Photo URLs in order; photos that cannot be used (or that a rule refuses) are skipped with a
+/// warning naming the room, the photo and why, so the room still syncs with the rest.
 async fn photos(
     ctx: &TenantCtx,
     outbox: &Outbox,
@@ -361,21 +375,29 @@ async fn photos(
     let mut urls = Vec::new();
     let mut warnings = Vec::new();
     for (i, location) in item.listing.photos.iter().enumerate() {
-        let bytes = match fetch(ctx, location).await {
-            Ok(b) => b,
+        let bytes = match photo_source::source(ctx, outbox, location).await? {
+            Ok(Sourced::Fresh(b)) => b,
+            Ok(Sourced::Uploaded(url)) => {
+                ctx.metrics.photo("not_modified", 0);
+                urls.push(url);
+                continue;
+            }
+            Err(e) if e.transient => {
+                // Publishing without it would drop the photo until the row changes again.
+                ctx.metrics.photo("retried", 0);
+                return Err(Stop::Internal(anyhow::anyhow!(
+                    "{}; the room waits for it",
+                    photo_source::warning(&item.key, i, location, &e)
+                )));
+            }
             Err(e) => {
-                ctx.metrics.photo("unreadable", 0);
-                warnings.push(format!("photo {} ({location}): {e}", i + 1));
+                ctx.metrics.photo(e.reason(), 0);
+                tracing::warn!(tenant = %ctx.name, room = %item.key, photo = %location, error = %e, "photo not used");
+                warnings.push(photo_source::warning(&item.key, i, location, &e));
                 continue;
             }
         };
-        // Source bytes plus settings: a photo shared by many rooms is processed and uploaded once,
-        // and changing a setting processes it again.
-        let key = format!(
-            "{}:{}",
-            hex::encode(&Sha256::digest(&bytes)[..20]),
-            ctx.photo.key()
-        );
+        let key = photo_source::upload_key(ctx, &photo_source::content_hash(&bytes));
         let lock = ctx.locks.get(&format!("photo:{key}"));
         let _guard = lock.lock().await;
         if let Some(url) = outbox.cache_get(&ctx.name, "photo", &key).await? {
@@ -384,14 +406,14 @@ async fn photos(
             continue;
         }
         let in_bytes = bytes.len();
-        let jpeg = match super::photos::prepare(ctx, bytes).await {
+        let jpeg = match photo_source::prepare(ctx, bytes).await {
             Ok(p) => {
                 ctx.metrics.photo("processed", p.encodes);
                 p.jpeg
             }
             Err(e) => {
                 ctx.metrics.photo(e.reason(), 0);
-                warnings.push(format!("photo {} ({location}): {e}", i + 1));
+                warnings.push(photo_source::warning(&item.key, i, location, &e));
                 continue;
             }
         };
@@ -446,6 +468,7 @@ where
         }
         ctx.metrics.record(method, &outcome, started.elapsed());
         ctx.answer_checked(r.as_ref().err().is_some_and(AlipayError::is_bad_signature));
+        ctx.gateway_answered(r.as_ref().err().and_then(AlipayError::http_status));
         match r {
             Ok(v) => {
                 ctx.limits.succeeded(method);
@@ -457,7 +480,12 @@ where
                 tracing::warn!(tenant = %ctx.name, method, ?pause, "platform throttled us; pausing the method");
                 return Err(Stop::Platform(e));
             }
-            Err(e) if e.class() == ErrorClass::Transient && attempt < QUICK_RETRIES => {
+            // An undecodable success was applied: sending it again at once only repeats it.
+            Err(e)
+                if e.class() == ErrorClass::Transient
+                    && !e.is_undecodable()
+                    && attempt < QUICK_RETRIES =>
+            {
                 attempt += 1;
                 let jittered = rand::thread_rng().gen_range(delay / 2..=delay);
                 tokio::time::sleep(jittered).await;

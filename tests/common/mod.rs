@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod engine;
+pub mod fake_gateway;
+pub mod photo_server;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
