@@ -6,8 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}; conc=${2:-16}; qps=${3:-50}; latency=${4:-100}
-cargo build --release --quiet
-bin=$PWD/target/release/rentsync
+# RENTSYNC_BIN runs another build (e.g. an older checkout's) against the same script.
+if [ -z "${RENTSYNC_BIN:-}" ]; then cargo build --release --quiet; fi
+bin=${RENTSYNC_BIN:-$PWD/target/release/rentsync}
 work=$PWD/target/bench-resync-$n-$conc
 rm -rf "$work" && mkdir -p "$work"
 $bin keygen --out "$work/keys" >/dev/null
