@@ -87,6 +87,45 @@ pub struct Db {
 
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        let (dialect, url, options, pool) = Self::options(url, max_connections)?;
+        let pool = pool
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot connect to {}", redact(&url)))?;
+        Ok(Self { pool, dialect })
+    }
+
+    /// A pool that connects on first use: for a source that is down at start, so its tenant can
+    /// be retried while the others work.
+    pub fn connect_lazy(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        let (dialect, _, options, pool) = Self::options(url, max_connections)?;
+        Ok(Self {
+            pool: pool.connect_lazy_with(options),
+            dialect,
+        })
+    }
+
+    /// Why `url` cannot be reached, from one direct connection attempt. A pool only says it
+    /// timed out while the server refused or did not answer; this names the cause.
+    pub async fn probe(url: &str) -> Option<String> {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let attempt =
+            tokio::time::timeout(Duration::from_secs(5), sqlx::AnyConnection::connect(url)).await;
+        match attempt {
+            Err(_) => Some(format!("{}: no answer within 5 s", redact(url))),
+            Ok(Err(e)) => Some(format!("cannot connect to {}: {e}", redact(url))),
+            Ok(Ok(c)) => {
+                let _ = c.close().await;
+                None
+            }
+        }
+    }
+
+    fn options(
+        url: &str,
+        max_connections: u32,
+    ) -> anyhow::Result<(Dialect, String, AnyConnectOptions, AnyPoolOptions)> {
         sqlx::any::install_default_drivers();
         let dialect = Dialect::of_url(url)?;
         let mut url = url.to_string();
@@ -121,11 +160,8 @@ impl Db {
                     }
                     Ok(())
                 })
-            })
-            .connect_with(options)
-            .await
-            .with_context(|| format!("cannot connect to {}", redact(&url)))?;
-        Ok(Self { pool, dialect })
+            });
+        Ok((dialect, url, options, pool))
     }
 
     pub fn sql(&self, text: &str) -> String {

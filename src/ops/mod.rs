@@ -39,8 +39,9 @@ impl OpsState {
             .clone()
     }
 
-    /// Ready when started, the state database answers, no tenant is paused for refused
-    /// credentials and every source's last read worked. Returns the reasons when not.
+    /// Ready when started, the state database answers, and every tenant works: not paused for
+    /// refused credentials, its source read, its keys loaded. Returns the reasons when not, one
+    /// line per tenant problem, naming the tenant.
     pub async fn readiness(&self) -> Result<(), Vec<String>> {
         let mut why = Vec::new();
         if !self.started.load(Ordering::Relaxed) {
@@ -59,9 +60,18 @@ impl OpsState {
                             t.name
                         ));
                     }
-                    if !t.source_ok.load(Ordering::Relaxed) {
-                        why.push(format!("tenant {}: source database unreachable", t.name));
+                    for problem in t.health.problems() {
+                        why.push(format!("tenant {}: paused: {problem}", t.name));
                     }
+                    if t.health.is_up() && !t.source_ok.load(Ordering::Relaxed) {
+                        why.push(format!(
+                            "tenant {}: source_database: last read failed",
+                            t.name
+                        ));
+                    }
+                }
+                for d in &rt.down {
+                    why.push(format!("tenant {}: not running: {}", d.name, d.reason));
                 }
             }
         }

@@ -68,6 +68,13 @@ impl Source {
         })
     }
 
+    /// Connects on first read (see [`Db::connect_lazy`]).
+    pub fn connect_lazy(url: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            db: Db::connect_lazy(url, 4)?,
+        })
+    }
+
     /// Rows changed after `cursor`, oldest first, at most `limit`.
     pub async fn changed(
         &self,

@@ -57,7 +57,7 @@ pub async fn process(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Fi
             match e.class() {
                 ErrorClass::Permanent => Finish::Failed { code, message },
                 ErrorClass::Credentials => {
-                    ctx.pause_tenant(Duration::from_secs(60));
+                    ctx.pause_refused(Duration::from_secs(60), format!("{code}: {message}"));
                     Finish::Retry {
                         delay_us: 60_000_000,
                         code,
@@ -284,7 +284,9 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<T, AlipayError>>,
 {
-    ctx.wait_unpaused().await;
+    if !ctx.wait_unpaused().await {
+        return Err(Stop::Lost);
+    }
     let attempt = || async {
         ctx.limits.acquire(method).await;
         let started = Instant::now();
