@@ -176,6 +176,60 @@ impl Db {
     }
 }
 
+/// The file path of a `sqlite:` URL, without its query; `None` for other schemes or memory.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    if Dialect::of_url(url).ok()? != Dialect::Sqlite || url.contains(":memory:") {
+        return None;
+    }
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or(path);
+    (!path.is_empty()).then(|| std::path::PathBuf::from(path))
+}
+
+/// Creates a SQLite state database file readable by its owner alone (0600, whatever the umask:
+/// it holds the operator's listings), after checking that its directory exists, so a wrong path
+/// is named instead of SQLite's "unable to open database file". SQLite gives its WAL and
+/// shared-memory files the database file's mode. An existing file is left as it is.
+pub fn create_sqlite_private(url: &str) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let Some(path) = sqlite_path(url) else {
+        return Ok(());
+    };
+    if path.exists() {
+        return Ok(());
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "{}: directory {} does not exist; create it, writable by the \
+             daemon's user (under systemd, StateDirectory= creates /var/lib/rentsync)",
+            path.display(),
+            dir.display()
+        );
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+    {
+        Ok(_) => Ok(()),
+        // Another process created it between our check and now: it is theirs to set.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => anyhow::bail!(
+            "{}: cannot create the file: {e}; check that directory {} is \
+             writable by the daemon's user",
+            path.display(),
+            dir.display()
+        ),
+    }
+}
+
 /// A text column. MySQL hands TEXT columns to the `Any` driver as BLOB, so bytes are accepted
 /// too and read as UTF-8.
 pub fn text(row: &sqlx::any::AnyRow, col: &str) -> Result<Option<String>, sqlx::Error> {

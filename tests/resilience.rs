@@ -445,3 +445,144 @@ async fn resync_with_refused_credentials_ends_at_once_naming_key_app_id_and_answ
     }
     env.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_state_database_is_created_0600_and_a_readable_key_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new(Backend::Sqlite, 5, |_| {}).await;
+    let key = env.dir.path().join("app_private_key.pem");
+    std::fs::copy(common::keys().path("app_private_key.pem"), &key).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let port = free_port();
+    let config = config_with_ops(&env, port, "");
+    let original = common::keys().path("app_private_key.pem");
+    edit(
+        &config,
+        &original.display().to_string(),
+        &key.display().to_string(),
+    );
+    let mut d = Daemon::start(&config, env.dir.path(), None);
+    d.wait_ready().await;
+    let state = env.dir.path().join("state.db");
+    let mode = std::fs::metadata(&state).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "state database mode {mode:o}");
+    let log = d.log();
+    assert!(
+        log.contains("readable by group or others") && log.contains(&key.display().to_string()),
+        "no warning about the key's mode:\n{log}"
+    );
+    let check = rentsync(&["check"], &config);
+    assert!(
+        check.contains("readable by group or others"),
+        "check says nothing about the key's mode:\n{check}"
+    );
+    d.signal("-TERM");
+    assert!(d.child.wait().unwrap().success(), "{}", d.log());
+    env.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_state_directory_is_named_with_the_fix() {
+    let env = Env::new(Backend::Sqlite, 5, |_| {}).await;
+    let config = env.dir.path().join("rentsync.toml");
+    let missing = env.dir.path().join("no-such-dir");
+    let text = env.config_text(200.0, 5).replace(
+        &env.state_url,
+        &format!("sqlite://{}/state.db", missing.display()),
+    );
+    std::fs::write(&config, text).unwrap();
+    let out = rentsync(&["resync", "--timeout-secs", "5"], &config);
+    assert!(
+        out.contains(&missing.display().to_string()) && out.contains("does not exist"),
+        "the directory is named:\n{out}"
+    );
+    assert!(!out.contains("code: 14"), "the driver's code is not the message:\n{out}");
+    env.cleanup().await;
+}
+
+/// `rentsync check` on `config`: exit success and output.
+fn check(config: &PathBuf) -> (bool, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_rentsync"))
+        .args(["check", "--config"])
+        .arg(config)
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_fails_each_setup_that_would_fail_naming_it() {
+    let env = Env::new(Backend::Postgres, 5, |_| {}).await;
+    let config = env.dir.path().join("rentsync.toml");
+    let good = env.config_text(200.0, 5);
+    std::fs::write(&config, &good).unwrap();
+    let (ok, out) = check(&config);
+    assert!(ok, "a good setup passes:\n{out}");
+    assert!(out.contains("signed call"), "{out}");
+
+    let k = common::keys();
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "wrong key pair",
+            good.replace(
+                &k.path("app_private_key.pem").display().to_string(),
+                &k.path("platform_private_key.pem").display().to_string(),
+            ),
+            "private_key_file",
+        ),
+        (
+            "gateway path that answers 404",
+            good.replace("/gateway.do", "/nowhere.do"),
+            "/nowhere.do",
+        ),
+        (
+            "missing photo_dir",
+            good.replace(
+                concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/photos"),
+                "/nonexistent/photos",
+            ),
+            "photo_dir",
+        ),
+    ];
+    for (what, text, needle) in cases {
+        std::fs::write(&config, text).unwrap();
+        let (ok, out) = check(&config);
+        assert!(!ok, "{what}: check said ok:\n{out}");
+        assert!(
+            out.lines().any(|l| l.starts_with("FAIL") && l.contains(needle)),
+            "{what}: no FAIL line naming {needle:?}:\n{out}"
+        );
+    }
+
+    // rent_fen as NUMERIC, then missing.
+    std::fs::write(&config, &good).unwrap();
+    let cols: String = sqlx::query_scalar(
+        "SELECT string_agg(CASE WHEN column_name = 'rent_fen' \
+         THEN 'CAST(rent_fen AS NUMERIC) AS rent_fen' ELSE column_name END, ', ' \
+         ORDER BY ordinal_position) FROM information_schema.columns \
+         WHERE table_name = 'rentsync_dispersion_rooms'",
+    )
+    .fetch_one(&env.op.pool)
+    .await
+    .unwrap();
+    env.exec(&format!(
+        "ALTER VIEW rentsync_dispersion_rooms RENAME TO rs_base; \
+         CREATE VIEW rentsync_dispersion_rooms AS SELECT {cols} FROM rs_base"
+    ))
+    .await;
+    let (ok, out) = check(&config);
+    assert!(!ok, "NUMERIC rent_fen passes:\n{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("FAIL") && l.contains("rent_fen") && l.contains("numeric")),
+        "{out}"
+    );
+    env.cleanup().await;
+}

@@ -57,6 +57,9 @@ impl Runtime {
         let photo_pool = Arc::new(crate::photo::Pool::new(cfg.worker.photo_pool()));
         let mut down = Vec::new();
         for t in &cfg.tenants {
+            for warning in t.loose_secret_files() {
+                tracing::warn!(tenant = %t.name, "{warning}");
+            }
             let client = match t.client_config().and_then(AlipayClient::new) {
                 Ok(c) => c,
                 Err(e) => {
