@@ -496,7 +496,10 @@ async fn a_missing_state_directory_is_named_with_the_fix() {
         out.contains(&missing.display().to_string()) && out.contains("does not exist"),
         "the directory is named:\n{out}"
     );
-    assert!(!out.contains("code: 14"), "the driver's code is not the message:\n{out}");
+    assert!(
+        !out.contains("code: 14"),
+        "the driver's code is not the message:\n{out}"
+    );
     env.cleanup().await;
 }
 
@@ -556,7 +559,8 @@ async fn check_fails_each_setup_that_would_fail_naming_it() {
         let (ok, out) = check(&config);
         assert!(!ok, "{what}: check said ok:\n{out}");
         assert!(
-            out.lines().any(|l| l.starts_with("FAIL") && l.contains(needle)),
+            out.lines()
+                .any(|l| l.starts_with("FAIL") && l.contains(needle)),
             "{what}: no FAIL line naming {needle:?}:\n{out}"
         );
     }

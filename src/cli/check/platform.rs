@@ -15,7 +15,10 @@ pub(super) async fn signed_call(t: &TenantConfig, report: &mut Report) {
     let Ok(cfg) = t.client_config() else {
         report.line(
             false,
-            format!("tenant {}: signed call not made: the keys do not load", t.name),
+            format!(
+                "tenant {}: signed call not made: the keys do not load",
+                t.name
+            ),
         );
         return;
     };
