@@ -590,3 +590,35 @@ async fn check_fails_each_setup_that_would_fail_naming_it() {
     );
     env.cleanup().await;
 }
+
+#[test]
+fn a_refused_gateway_and_a_missing_key_are_named_once_with_their_cause() {
+    let k = common::keys();
+    // Nothing listens on port 1.
+    let url = "http://127.0.0.1:1/gateway.do";
+    let call = |key: &std::path::Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_rentsync"))
+            .args(["call", "--gateway", url, "--app-id", common::APP_ID])
+            .arg("--private-key")
+            .arg(key)
+            .arg("--platform-public-key")
+            .arg(k.path("platform_public_key.pem"))
+            .arg("alipay.eco.renthouse.ka.baseinfo.query")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let refused = call(&k.path("app_private_key.pem"));
+    assert!(
+        refused.contains(url) && refused.contains("refused"),
+        "the gateway URL and the cause are named:\n{refused}"
+    );
+    let missing = std::env::temp_dir().join("rentsync-no-such-key.pem");
+    let text = call(&missing);
+    assert!(text.contains(&missing.display().to_string()), "{text}");
+    assert_eq!(
+        text.matches("os error 2").count(),
+        1,
+        "the cause is said once:\n{text}"
+    );
+}
