@@ -88,11 +88,16 @@ pub struct Db {
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
         let (dialect, url, options, pool) = Self::options(url, max_connections)?;
-        let pool = pool
-            .connect_with(options)
-            .await
-            .with_context(|| format!("cannot connect to {}", redact(&url)))?;
-        Ok(Self { pool, dialect })
+        match pool.connect_with(options).await {
+            Ok(pool) => Ok(Self { pool, dialect }),
+            // The pool retries a refused connection until it times out, and then says only
+            // that: one direct attempt names the cause (wrong port, server down).
+            Err(sqlx::Error::PoolTimedOut) => match Self::probe(&url).await {
+                Some(why) => Err(anyhow::anyhow!(why)),
+                None => anyhow::bail!("cannot connect to {}: pool timed out", redact(&url)),
+            },
+            Err(e) => Err(e).with_context(|| format!("cannot connect to {}", redact(&url))),
+        }
     }
 
     /// A pool that connects on first use: for a source that is down at start, so its tenant can

@@ -622,3 +622,21 @@ fn a_refused_gateway_and_a_missing_key_are_named_once_with_their_cause() {
         "the cause is said once:\n{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_database_port_is_named_with_its_cause_not_a_pool_timeout() {
+    let env = Env::new(Backend::Sqlite, 1, |_| {}).await;
+    let config = env.dir.path().join("rentsync.toml");
+    let wrong = "postgres://postgres@127.0.0.1:1/rentsync_state";
+    std::fs::write(
+        &config,
+        env.config_text(200.0, 5).replace(&env.state_url, wrong),
+    )
+    .unwrap();
+    let out = rentsync(&["resync", "--timeout-secs", "5"], &config);
+    assert!(
+        out.contains("127.0.0.1:1") && out.contains("refused") && !out.contains("pool timed out"),
+        "{out}"
+    );
+    env.cleanup().await;
+}

@@ -277,6 +277,12 @@ const SOURCE_RETRY_MAX: Duration = Duration::from_secs(30);
 /// (connection refused, wrong port): one direct attempt finds it.
 async fn source_cause(rt: &Runtime, t: &TenantCtx, e: &anyhow::Error) -> String {
     let text = format!("{e:#}");
+    if text.contains("Any driver does not support") {
+        return format!(
+            "{text}; a column of the contract views has a type rentsync cannot read (the contract \
+             allows BIGINT and TEXT only); `rentsync check` names the column"
+        );
+    }
     if text.contains("pool timed out") {
         if let Some(url) = source_url(rt, &t.name) {
             if let Some(why) = crate::db::Db::probe(&url).await {
