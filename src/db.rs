@@ -96,7 +96,8 @@ impl Db {
                 Some(why) => Err(anyhow::anyhow!(why)),
                 None => anyhow::bail!("cannot connect to {}: pool timed out", redact(&url)),
             },
-            Err(e) => Err(e).with_context(|| format!("cannot connect to {}", redact(&url))),
+            // sqlx's message already holds its source's: chaining it would say the cause twice.
+            Err(e) => anyhow::bail!("cannot connect to {}: {e}", redact(&url)),
         }
     }
 

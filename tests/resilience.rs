@@ -640,3 +640,34 @@ async fn a_wrong_database_port_is_named_with_its_cause_not_a_pool_timeout() {
     );
     env.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_plans_the_healthy_tenant_and_names_the_broken_one() {
+    let env = Env::new(Backend::Sqlite, 10, |_| {}).await;
+    let config = env.dir.path().join("rentsync.toml");
+    let mut text = env.config_text(200.0, 5);
+    text.push_str(&second_tenant(
+        &env,
+        "broken",
+        "mysql://root:wrong-password@127.0.0.1:3306/mysql",
+        None,
+    ));
+    std::fs::write(&config, text).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_rentsync"))
+        .args(["dry-run", "--format", "json", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(!o.status.success(), "{out}{err}");
+    assert!(out.contains("\"t1\""), "t1 is planned:\n{out}\n{err}");
+    assert!(
+        err.contains("tenant broken") && err.contains("Access denied"),
+        "the broken tenant is named with its cause:\n{err}"
+    );
+    assert!(!format!("{out}{err}").contains("wrong-password"));
+    env.cleanup().await;
+}
