@@ -671,3 +671,63 @@ async fn dry_run_plans_the_healthy_tenant_and_names_the_broken_one() {
     assert!(!format!("{out}{err}").contains("wrong-password"));
     env.cleanup().await;
 }
+
+/// A tmpfs of `size` mounted on `dir`, unmounted on drop; `None` (said loudly) where this
+/// process may not mount one.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &std::path::Path, size: &str) -> Option<Self> {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Tmpfs(dir.to_path_buf()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_disk_under_the_state_database_turns_readyz_503_and_work_resumes_after() {
+    use std::io::Write;
+    let env = Env::new(Backend::Sqlite, 600, |_| {}).await;
+    let fs_dir = env.dir.path().join("statefs");
+    let Some(_fs) = Tmpfs::mount(&fs_dir, "24m") else {
+        eprintln!("SKIPPED LOUDLY: cannot mount a tmpfs here (needs CAP_SYS_ADMIN); the full-disk test did not run");
+        return;
+    };
+    let port = free_port();
+    let config = config_with_ops(&env, port, "");
+    let state = format!("sqlite://{}/state.db", fs_dir.display());
+    edit(&config, &env.state_url, &state);
+    edit(&config, "qps = 200", "qps = 20");
+    let mut d = Daemon::start(&config, env.dir.path(), None);
+    d.wait_ready().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    // Fill the disk.
+    let filler = fs_dir.join("filler");
+    let mut f = std::fs::File::create(&filler).unwrap();
+    let chunk = vec![0u8; 1 << 16];
+    while f.write_all(&chunk).is_ok() {}
+    let _ = f.sync_all();
+    let body = wait_readyz_naming(&d, "state_database").await;
+    assert!(body.contains("tenant t1"), "{body}");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    drop(f);
+    std::fs::remove_file(&filler).unwrap();
+
+    // Space is back: work resumes by itself.
+    d.wait_ready().await;
+    wait_converged(&env, &d).await;
+    d.signal("-TERM");
+    assert!(d.child.wait().unwrap().success(), "{}", d.log());
+    env.cleanup().await;
+}

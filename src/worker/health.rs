@@ -13,6 +13,8 @@ pub enum Part {
     Source,
     /// `private_key_file` / `platform_public_key_file`.
     Keys,
+    /// `state_database`: its writes (claims, outcomes) fail, e.g. a full disk.
+    State,
 }
 
 impl Part {
@@ -20,6 +22,7 @@ impl Part {
         match self {
             Part::Source => "source_database",
             Part::Keys => "key files",
+            Part::State => "state_database",
         }
     }
 }
@@ -65,6 +68,11 @@ impl TenantHealth {
 
     pub fn is_up(&self) -> bool {
         self.lock().is_empty()
+    }
+
+    /// Whether anything but `part` keeps the tenant from working.
+    pub fn blocked_except(&self, part: Part) -> bool {
+        self.lock().keys().any(|p| *p != part)
     }
 
     pub fn has(&self, part: Part) -> bool {

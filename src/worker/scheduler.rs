@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 
-use super::{work_item, TenantCtx, WorkerSettings};
+use super::{work_item, Part, TenantCtx, WorkerSettings};
 use crate::outbox::Outbox;
 
 /// Longest time between two turns of the loop.
@@ -42,10 +42,11 @@ pub async fn tenant_loop(
     while !stop.is_cancelled() {
         beat();
         while let Some(r) = tasks.try_join_next() {
-            report(&tenant.name, r);
+            report(&tenant, r);
         }
         let free = permits.available_permits();
-        let can_work = !tenant.paused() && tenant.health.is_up();
+        // A failing state database does not stop the claims: they are how its recovery shows.
+        let can_work = !tenant.paused() && !tenant.health.blocked_except(Part::State);
         if can_work
             && free > 0
             && (free >= batch || tasks.is_empty())
@@ -61,6 +62,7 @@ pub async fn tenant_loop(
                 .await
             {
                 Ok(items) => {
+                    tenant.health.recovered(Part::State);
                     if items.len() < free {
                         next_claim = Instant::now() + IDLE;
                     }
@@ -76,8 +78,10 @@ pub async fn tenant_loop(
                     }
                 }
                 Err(e) => {
-                    tracing::warn!(tenant = %tenant.name, error = format!("{e:#}"),
-                        "cannot claim work from the state database; will retry");
+                    // Nothing is claimed, so nothing is sent that could not be recorded.
+                    tenant
+                        .health
+                        .failed(Part::State, format!("claims fail: {e:#}"));
                     next_claim = Instant::now() + CLAIM_RETRY;
                 }
             }
@@ -85,27 +89,30 @@ pub async fn tenant_loop(
         }
         tokio::select! {
             _ = stop.cancelled() => {}
-            Some(r) = tasks.join_next(), if !tasks.is_empty() => report(&tenant.name, r),
+            Some(r) = tasks.join_next(), if !tasks.is_empty() => report(&tenant, r),
             _ = wake.notified() => next_claim = Instant::now(),
             _ = tokio::time::sleep(TURN) => {}
         }
     }
     // Stopping: no new claims; what is in flight finishes (the caller bounds how long).
     while let Some(r) = tasks.join_next().await {
-        report(&tenant.name, r);
+        report(&tenant, r);
     }
     Ok(())
 }
 
-fn report(tenant: &str, r: Result<anyhow::Result<()>, tokio::task::JoinError>) {
+fn report(tenant: &TenantCtx, r: Result<anyhow::Result<()>, tokio::task::JoinError>) {
     match r {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!(
-            tenant,
-            error = format!("{e:#}"),
-            "a room's outcome was not recorded; its lease expires and it is worked again"
-        ),
+        Ok(Err(e)) => {
+            let e = format!("{e:#}");
+            tracing::warn!(tenant = %tenant.name, error = %e,
+                "a room's outcome was not recorded; its lease expires and it is worked again");
+            tenant
+                .health
+                .failed(Part::State, format!("outcomes not recorded: {e}"));
+        }
         Err(e) if e.is_cancelled() => {}
-        Err(e) => tracing::error!(tenant, error = %e, "a worker task panicked"),
+        Err(e) => tracing::error!(tenant = %tenant.name, error = %e, "a worker task panicked"),
     }
 }
