@@ -344,6 +344,31 @@ impl TenantConfig {
         ))
     }
 
+    /// Secret files (private key, token) that group or others may read: one warning each,
+    /// naming the file, its mode and the fix.
+    pub fn loose_secret_files(&self) -> Vec<String> {
+        use std::os::unix::fs::PermissionsExt;
+        let files = [
+            ("private_key_file", Some(&self.private_key_file)),
+            ("app_auth_token_file", self.app_auth_token_file.as_ref()),
+        ];
+        files
+            .into_iter()
+            .filter_map(|(key, path)| {
+                let path = path?;
+                let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+                (mode & 0o077 != 0).then(|| {
+                    format!(
+                        "tenant {:?}: {key} {} is readable by group or others (mode {mode:o}); \
+                         run chmod 600 on it",
+                        self.name,
+                        path.display()
+                    )
+                })
+            })
+            .collect()
+    }
+
     /// Reads the keys and token and builds the client settings.
     pub fn client_config(&self) -> anyhow::Result<ClientConfig> {
         let private_key = AppPrivateKey::from_file(&self.private_key_file)

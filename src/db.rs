@@ -103,6 +103,51 @@ pub struct Db {
 
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        let (dialect, url, options, pool) = Self::options(url, max_connections)?;
+        match pool.connect_with(options).await {
+            Ok(pool) => Ok(Self { pool, dialect }),
+            // The pool retries a refused connection until it times out, and then says only
+            // that: one direct attempt names the cause (wrong port, server down).
+            Err(sqlx::Error::PoolTimedOut) => match Self::probe(&url).await {
+                Some(why) => Err(anyhow::anyhow!(why)),
+                None => anyhow::bail!("cannot connect to {}: pool timed out", redact(&url)),
+            },
+            // sqlx's message already holds its source's: chaining it would say the cause twice.
+            Err(e) => anyhow::bail!("cannot connect to {}: {e}", redact(&url)),
+        }
+    }
+
+    /// A pool that connects on first use: for a source that is down at start, so its tenant can
+    /// be retried while the others work.
+    pub fn connect_lazy(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        let (dialect, _, options, pool) = Self::options(url, max_connections)?;
+        Ok(Self {
+            pool: pool.connect_lazy_with(options),
+            dialect,
+        })
+    }
+
+    /// Why `url` cannot be reached, from one direct connection attempt. A pool only says it
+    /// timed out while the server refused or did not answer; this names the cause.
+    pub async fn probe(url: &str) -> Option<String> {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let attempt =
+            tokio::time::timeout(Duration::from_secs(5), sqlx::AnyConnection::connect(url)).await;
+        match attempt {
+            Err(_) => Some(format!("{}: no answer within 5 s", redact(url))),
+            Ok(Err(e)) => Some(format!("cannot connect to {}: {e}", redact(url))),
+            Ok(Ok(c)) => {
+                let _ = c.close().await;
+                None
+            }
+        }
+    }
+
+    fn options(
+        url: &str,
+        max_connections: u32,
+    ) -> anyhow::Result<(Dialect, String, AnyConnectOptions, AnyPoolOptions)> {
         sqlx::any::install_default_drivers();
         let dialect = Dialect::of_url(url)?;
         let mut url = url.to_string();
@@ -137,11 +182,8 @@ impl Db {
                     }
                     Ok(())
                 })
-            })
-            .connect_with(options)
-            .await
-            .with_context(|| format!("cannot connect to {}", redact(&url)))?;
-        Ok(Self { pool, dialect })
+            });
+        Ok((dialect, url, options, pool))
     }
 
     pub fn sql(&self, text: &str) -> String {
@@ -153,6 +195,60 @@ impl Db {
             .fetch_one(&self.pool)
             .await?;
         Ok(now)
+    }
+}
+
+/// The file path of a `sqlite:` URL, without its query; `None` for other schemes or memory.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    if Dialect::of_url(url).ok()? != Dialect::Sqlite || url.contains(":memory:") {
+        return None;
+    }
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or(path);
+    (!path.is_empty()).then(|| std::path::PathBuf::from(path))
+}
+
+/// Creates a SQLite state database file readable by its owner alone (0600, whatever the umask:
+/// it holds the operator's listings), after checking that its directory exists, so a wrong path
+/// is named instead of SQLite's "unable to open database file". SQLite gives its WAL and
+/// shared-memory files the database file's mode. An existing file is left as it is.
+pub fn create_sqlite_private(url: &str) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let Some(path) = sqlite_path(url) else {
+        return Ok(());
+    };
+    if path.exists() {
+        return Ok(());
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "{}: directory {} does not exist; create it, writable by the \
+             daemon's user (under systemd, StateDirectory= creates /var/lib/rentsync)",
+            path.display(),
+            dir.display()
+        );
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+    {
+        Ok(_) => Ok(()),
+        // Another process created it between our check and now: it is theirs to set.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => anyhow::bail!(
+            "{}: cannot create the file: {e}; check that directory {} is \
+             writable by the daemon's user",
+            path.display(),
+            dir.display()
+        ),
     }
 }
 

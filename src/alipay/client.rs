@@ -142,8 +142,13 @@ impl AlipayClient {
             } else {
                 AlipayError::Transport {
                     method: method.into(),
-                    // without_url: the query string carries the app_auth_token.
-                    detail: error_chain(&e.without_url()),
+                    // without_url: the query string carries the app_auth_token; the configured
+                    // gateway (no query) names where the call went.
+                    detail: format!(
+                        "gateway {}: {}",
+                        self.cfg.gateway,
+                        error_chain(&e.without_url())
+                    ),
                 }
             }
         };
@@ -262,12 +267,16 @@ pub fn china() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
+/// An error and its causes, each said once: many errors repeat their source's text in their own.
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut cur = e.source();
     while let Some(s) = cur {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
         cur = s.source();
     }
     out

@@ -22,11 +22,9 @@ const MIN_KEY_BITS: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("cannot read key file {path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    // `cause`, not `source`: as a source it would be printed a second time by `{:#}`.
+    #[error("cannot read key file {path}: {cause}")]
+    Io { path: String, cause: std::io::Error },
     #[error("{origin}: {reason}")]
     Malformed {
         origin: String,
@@ -153,9 +151,9 @@ impl PublicKey {
 }
 
 fn read(path: &Path) -> Result<String, KeyError> {
-    std::fs::read_to_string(path).map_err(|source| KeyError::Io {
+    std::fs::read_to_string(path).map_err(|cause| KeyError::Io {
         path: path.display().to_string(),
-        source,
+        cause,
     })
 }
 

@@ -1,18 +1,36 @@
 //! `rentsync check`: everything a start needs, checked up front and reported at once: config,
-//! keys, the state database, each source database and its views, each gateway's reachability.
+//! keys and their file modes, the state database, each gateway with one harmless signed call
+//! (`ka.baseinfo.query`, a read), each `photo_dir`, each source database and its views' columns
+//! and types against `docs/SOURCE_CONTRACT.md`. Exits non-zero when anything would fail.
+
+mod platform;
+mod views;
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use super::runtime::ConfigArg;
 use crate::config::Config;
 use crate::db::{redact, Db};
-use crate::source::VIEWS;
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub config: ConfigArg,
+}
+
+/// Prints `ok` / `FAIL` lines and counts the failures.
+#[derive(Default)]
+pub(crate) struct Report {
+    failed: usize,
+}
+
+impl Report {
+    pub(crate) fn line(&mut self, ok: bool, what: String) {
+        println!("{} {what}", if ok { "ok  " } else { "FAIL" });
+        if !ok {
+            self.failed += 1;
+        }
+    }
 }
 
 pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
@@ -24,48 +42,50 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         }
     };
     println!("ok   config {}", args.config.config.display());
-    let mut failed = 0;
-    let mut report = |ok: bool, what: String| {
-        println!("{} {what}", if ok { "ok  " } else { "FAIL" });
-        if !ok {
-            failed += 1;
-        }
+    let mut report = Report::default();
+    let state = match crate::db::create_sqlite_private(&cfg.state_database) {
+        Ok(()) => Db::connect(&cfg.state_database, 1).await,
+        Err(e) => Err(e),
     };
-    match Db::connect(&cfg.state_database, 1).await {
-        Ok(_) => report(
-            true,
-            format!("state database {}", redact(&cfg.state_database)),
-        ),
-        Err(e) => report(false, format!("state database: {e:#}")),
+    match state {
+        Ok(db) => {
+            report.line(
+                true,
+                format!("state database {}", redact(&cfg.state_database)),
+            );
+            db.pool.close().await;
+        }
+        Err(e) => report.line(false, format!("state database: {e:#}")),
     }
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()?;
     for t in &cfg.tenants {
         match t.client_config() {
-            Ok(_) => report(true, format!("tenant {}: keys parse", t.name)),
-            Err(e) => report(false, format!("tenant {}: {e:#}", t.name)),
+            Ok(_) => report.line(true, format!("tenant {}: keys parse", t.name)),
+            Err(e) => report.line(false, format!("tenant {}: {e:#}", t.name)),
         }
-        match http.get(&t.gateway).send().await {
-            Ok(r) => report(
-                true,
-                format!(
-                    "tenant {}: gateway answers (HTTP {})",
-                    t.name,
-                    r.status().as_u16()
-                ),
-            ),
-            Err(e) => report(
-                false,
-                format!(
-                    "tenant {}: gateway unreachable: {}",
-                    t.name,
-                    e.without_url()
-                ),
-            ),
+        for warning in t.loose_secret_files() {
+            report.line(false, warning);
+        }
+        platform::signed_call(t, &mut report).await;
+        if let Some(dir) = &t.photo_dir {
+            if dir.is_dir() {
+                report.line(
+                    true,
+                    format!("tenant {}: photo_dir {}", t.name, dir.display()),
+                );
+            } else {
+                report.line(
+                    false,
+                    format!(
+                        "tenant {}: photo_dir {} is not a directory this user can see; \
+                         relative photo paths would all be missing",
+                        t.name,
+                        dir.display()
+                    ),
+                );
+            }
         }
         let Some(url) = &t.source_database else {
-            report(
+            report.line(
                 false,
                 format!("tenant {}: no source_database configured", t.name),
             );
@@ -73,18 +93,13 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         };
         match Db::connect(url, 1).await {
             Ok(db) => {
-                for v in VIEWS {
-                    let sql = format!("SELECT room_code, updated_at_us FROM {} LIMIT 1", v.name);
-                    match sqlx::query(&sql).fetch_all(&db.pool).await {
-                        Ok(_) => report(true, format!("tenant {}: SELECT on {}", t.name, v.name)),
-                        Err(e) => report(false, format!("tenant {}: {}: {e}", t.name, v.name)),
-                    }
-                }
+                views::compare(&t.name, &db, &mut report).await;
+                db.pool.close().await;
             }
-            Err(e) => report(false, format!("tenant {}: source database: {e:#}", t.name)),
+            Err(e) => report.line(false, format!("tenant {}: source_database: {e:#}", t.name)),
         }
     }
-    Ok(if failed == 0 {
+    Ok(if report.failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

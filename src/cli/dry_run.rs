@@ -32,6 +32,9 @@ pub async fn run(args: DryRunArgs) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(&args.config.config)?;
     let report = dry_run(&cfg, args.batch).await?;
     crate::report::emit(&report.render(args.format), args.out.as_deref())?;
+    for u in &report.unreadable {
+        eprintln!("tenant {}: not planned: {}", u.tenant, u.error);
+    }
     Ok(if report.has_problems() {
         ExitCode::from(3)
     } else {
@@ -49,91 +52,109 @@ pub async fn dry_run(cfg: &Config, batch: i64) -> anyhow::Result<DryRunReport> {
         let Some(url) = &t.source_database else {
             continue;
         };
-        let source = Source::connect(url).await?;
-        let mut plan_out = TenantPlan::new(&t.name);
-        let mut progress = Progress::new("dry-run: rows read", None);
-        let mut communities = HashSet::new();
-        for view in VIEWS {
-            let kind = kind_label(view.kind);
-            let mut seen = HashSet::new();
-            let mut batches = source.scan(view, batch as usize);
-            while let Some(rows) = batches.recv().await {
-                let rows = rows?;
-                progress.inc(rows.len() as u64);
-                let plans: Vec<_> = rows
-                    .into_iter()
-                    .map(|r| plan_with(r.listing, r.breaks, today))
-                    .collect();
-                let keys: Vec<&str> = plans.iter().map(|p| p.listing.room_code()).collect();
-                let stored = match &outbox {
-                    Some(o) => o.lookup(&t.name, kind, &keys).await?,
-                    None => Default::default(),
+        // One tenant's unreadable source does not hide the others' plans.
+        match plan_tenant(&t.name, url, outbox.as_ref(), batch, today).await {
+            Ok(plan) => report.tenants.push(plan),
+            Err(e) => report.unreadable.push(crate::report::UnreadableTenant {
+                tenant: t.name.clone(),
+                error: format!("{e:#}"),
+            }),
+        }
+    }
+    Ok(report)
+}
+
+/// The plan of one tenant's source.
+async fn plan_tenant(
+    tenant: &str,
+    url: &str,
+    outbox: Option<&Outbox>,
+    batch: i64,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<TenantPlan> {
+    let source = Source::connect(url).await?;
+    let mut plan_out = TenantPlan::new(tenant);
+    let mut progress = Progress::new("dry-run: rows read", None);
+    let mut communities = HashSet::new();
+    for view in VIEWS {
+        let kind = kind_label(view.kind);
+        let mut seen = HashSet::new();
+        let mut batches = source.scan(view, batch as usize);
+        while let Some(rows) = batches.recv().await {
+            let rows = rows?;
+            progress.inc(rows.len() as u64);
+            let plans: Vec<_> = rows
+                .into_iter()
+                .map(|r| plan_with(r.listing, r.breaks, today))
+                .collect();
+            let keys: Vec<&str> = plans.iter().map(|p| p.listing.room_code()).collect();
+            let stored = match outbox {
+                Some(o) => o.lookup(tenant, kind, &keys).await?,
+                None => Default::default(),
+            };
+            for p in &plans {
+                let code = p.listing.room_code();
+                plan_out.rows += 1;
+                if outbox.is_some() {
+                    // Only needed to find rooms gone from the source; with no state yet there
+                    // are none, and memory stays flat.
+                    seen.insert(code.to_string());
+                }
+                if !p.is_valid() {
+                    plan_out.invalid += 1;
+                    for b in &p.breaks {
+                        plan_out.add_break(code, &b.field, &b.rule);
+                    }
+                    continue;
+                }
+                let sends_content = match stored.get(code) {
+                    None if !p.listing.active => {
+                        plan_out.unchanged += 1;
+                        false
+                    }
+                    None => {
+                        plan_out.create += 1;
+                        true
+                    }
+                    Some(s) if s.content_hash != p.content_hash && p.listing.active => {
+                        plan_out.update += 1;
+                        true
+                    }
+                    Some(s) if s.state != p.state => {
+                        plan_out.state_change += 1;
+                        false
+                    }
+                    Some(_) => {
+                        plan_out.unchanged += 1;
+                        false
+                    }
                 };
-                for p in &plans {
-                    let code = p.listing.room_code();
-                    plan_out.rows += 1;
-                    if outbox.is_some() {
-                        // Only needed to find rooms gone from the source; with no state yet there
-                        // are none, and memory stays flat.
-                        seen.insert(code.to_string());
-                    }
-                    if !p.is_valid() {
-                        plan_out.invalid += 1;
-                        for b in &p.breaks {
-                            plan_out.add_break(code, &b.field, &b.rule);
-                        }
-                        continue;
-                    }
-                    let sends_content = match stored.get(code) {
-                        None if !p.listing.active => {
-                            plan_out.unchanged += 1;
-                            false
-                        }
-                        None => {
-                            plan_out.create += 1;
-                            true
-                        }
-                        Some(s) if s.content_hash != p.content_hash && p.listing.active => {
-                            plan_out.update += 1;
-                            true
-                        }
-                        Some(s) if s.state != p.state => {
-                            plan_out.state_change += 1;
-                            false
-                        }
-                        Some(_) => {
-                            plan_out.unchanged += 1;
-                            false
-                        }
-                    };
-                    if sends_content {
-                        plan_out.photos_to_process += p.listing.photos.len() as u64;
-                        if p.listing.community_code.is_none() {
-                            let key = community_key(&p.listing);
-                            let cached = match &outbox {
-                                Some(o) => o.cache_get(&t.name, "community", &key).await?.is_some(),
-                                None => false,
-                            };
-                            if !cached {
-                                communities.insert(key);
-                            }
+                if sends_content {
+                    plan_out.photos_to_process += p.listing.photos.len() as u64;
+                    if p.listing.community_code.is_none() {
+                        let key = community_key(&p.listing);
+                        let cached = match outbox {
+                            Some(o) => o.cache_get(tenant, "community", &key).await?.is_some(),
+                            None => false,
+                        };
+                        if !cached {
+                            communities.insert(key);
                         }
                     }
                 }
             }
-            if let Some(o) = &outbox {
-                plan_out.take_off += o
-                    .active_keys(&t.name, kind)
-                    .await?
-                    .iter()
-                    .filter(|(k, _)| !seen.contains(k))
-                    .count() as u64;
-            }
         }
-        progress.finish();
-        plan_out.communities_to_resolve = communities.len() as u64;
-        plan_out.finish();
-        report.tenants.push(plan_out);
+        if let Some(o) = outbox {
+            plan_out.take_off += o
+                .active_keys(tenant, kind)
+                .await?
+                .iter()
+                .filter(|(k, _)| !seen.contains(k))
+                .count() as u64;
+        }
     }
-    Ok(report)
+    progress.finish();
+    plan_out.communities_to_resolve = communities.len() as u64;
+    plan_out.finish();
+    Ok(plan_out)
 }

@@ -9,7 +9,7 @@ use super::runtime::{ConfigArg, Runtime};
 use crate::config::Config;
 use crate::outbox::ItemStatus;
 use crate::report::progress::Progress;
-use crate::worker::{drain_once, full_scan, ScanStats};
+use crate::worker::{drain_once, full_scan, ScanStats, TenantCtx};
 
 #[derive(Debug, clap::Args)]
 pub struct ResyncArgs {
@@ -32,9 +32,12 @@ pub struct ResyncSummary {
 
 pub async fn run(args: ResyncArgs) -> anyhow::Result<ExitCode> {
     let rt = Runtime::start(Config::load(&args.config.config)?).await?;
-    let summaries = resync(&rt, Duration::from_secs(args.timeout_secs)).await?;
+    for d in &rt.down {
+        eprintln!("{}: not run: {}", d.name, d.reason);
+    }
+    let (summaries, unread) = resync_all(&rt, Duration::from_secs(args.timeout_secs)).await?;
     let counts = rt.outbox.counts().await?;
-    let mut bad = 0;
+    let mut bad = (rt.down.len() + unread.len()) as i64;
     for s in &summaries {
         let n = |st| counts.get(&(s.tenant.clone(), st)).copied().unwrap_or(0);
         println!(
@@ -60,11 +63,16 @@ pub async fn run(args: ResyncArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Full scan of every tenant, then work until nothing is outstanding or `timeout` passes.
+/// Tenants that could not be read are left out of the summaries and named on stderr.
 pub async fn resync(rt: &Runtime, timeout: Duration) -> anyhow::Result<Vec<ResyncSummary>> {
-    let feed = rt.cfg.source.feed();
-    let settings = rt.cfg.worker.settings();
-    let stop = AtomicBool::new(false);
-    let mut out = Vec::new();
+    Ok(resync_all(rt, timeout).await?.0)
+}
+
+/// The summaries, and the tenants whose source could not be read.
+async fn resync_all(
+    rt: &Runtime,
+    timeout: Duration,
+) -> anyhow::Result<(Vec<ResyncSummary>, Vec<String>)> {
     // A resync beside running daemons is one more replica: it takes its share of each rate
     // limit (and they shrink theirs) instead of adding to the platform's load.
     let replicas = rt
@@ -78,10 +86,10 @@ pub async fn resync(rt: &Runtime, timeout: Duration) -> anyhow::Result<Vec<Resyn
     if replicas > 1 {
         tokio::time::sleep(super::run::HEARTBEAT * 3 / 2).await;
     }
-    let result = scan_and_work(rt, timeout, &feed, &settings, &stop, &mut out).await;
+    let result = scan_and_work(rt, timeout).await;
     beat.abort();
     rt.outbox.leave(&rt.owner).await?;
-    result.map(|()| out)
+    result
 }
 
 /// Beats for this replica while a resync runs, re-splitting the tenants' rates as replicas come
@@ -107,29 +115,54 @@ fn heartbeat(rt: &Runtime) -> tokio::task::JoinHandle<()> {
 async fn scan_and_work(
     rt: &Runtime,
     timeout: Duration,
-    feed: &crate::worker::FeedSettings,
-    settings: &crate::worker::WorkerSettings,
-    stop: &AtomicBool,
-    out: &mut Vec<ResyncSummary>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<(Vec<ResyncSummary>, Vec<String>)> {
+    let feed = rt.cfg.source.feed();
+    let settings = rt.cfg.worker.settings();
+    let stop = AtomicBool::new(false);
+    let mut out = Vec::new();
+    let mut failed = Vec::new();
+    let deadline = Instant::now() + timeout;
     for t in &rt.tenants {
         let started = Instant::now();
         let Some(source) = &t.source else {
             continue;
         };
-        let scan = full_scan(t, source, &rt.outbox, feed).await?;
+        // One tenant's unreadable source does not stop the others; `run` reports it.
+        let scan = match full_scan(t, source, &rt.outbox, &feed).await {
+            Ok(scan) => scan,
+            Err(e) => {
+                eprintln!("{}: source_database cannot be read: {e:#}", t.name);
+                failed.push(t.name.clone());
+                continue;
+            }
+        };
         let mut worked = 0;
-        let deadline = Instant::now() + timeout;
         let mut outstanding = rt.outbox.outstanding(&t.name).await?;
         let watcher = progress_watcher(rt.outbox.clone(), t.name.clone(), outstanding);
-        while outstanding > 0 && Instant::now() < deadline {
-            let n = drain_once(t, &rt.outbox, &rt.owner, settings, stop).await?;
-            worked += n;
-            if n == 0 {
-                // Only retries with a later attempt time are left: wait for them.
-                tokio::time::sleep(Duration::from_millis(200)).await;
+        // The deadline and refused credentials end the work where it stands, hung calls and
+        // all: dropping the drain aborts its tasks, and the leases are returned below.
+        let work = async {
+            while outstanding > 0 {
+                let n = drain_once(t, &rt.outbox, &rt.owner, &settings, &stop).await?;
+                worked += n;
+                if n == 0 {
+                    // Only retries with a later attempt time are left: wait for them.
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                outstanding = rt.outbox.outstanding(&t.name).await?;
             }
+            anyhow::Ok(())
+        };
+        let ended = tokio::select! {
+            r = work => r.map(|()| None)?,
+            _ = tokio::time::sleep_until(deadline.into()) => Some(Ended::Deadline),
+            answer = refused(t) => Some(Ended::Refused(answer)),
+        };
+        if let Some(ended) = ended {
+            let _ = rt.outbox.release_owner(&rt.owner).await;
             outstanding = rt.outbox.outstanding(&t.name).await?;
+            eprintln!("{}", ended.explain(rt, t, timeout, outstanding));
+            failed.push(t.name.clone());
         }
         watcher.abort();
         out.push(ResyncSummary {
@@ -140,7 +173,7 @@ async fn scan_and_work(
             seconds: started.elapsed().as_secs_f64(),
         });
     }
-    Ok(())
+    Ok((out, failed))
 }
 
 /// Shows the outbox emptying: the worker drains in one long pass, so progress is read from the
@@ -169,4 +202,47 @@ fn progress_watcher(
             }
         }
     })
+}
+
+/// Why a tenant's resync ended before its outbox was empty.
+enum Ended {
+    Deadline,
+    /// The platform refused the app's credentials; its answer.
+    Refused(String),
+}
+
+impl Ended {
+    fn explain(&self, rt: &Runtime, t: &TenantCtx, timeout: Duration, left: i64) -> String {
+        let cfg = rt.cfg.tenants.iter().find(|c| c.name == t.name);
+        let gateway = cfg.map(|c| c.gateway.as_str()).unwrap_or("?");
+        match self {
+            Ended::Deadline => format!(
+                "{}: --timeout-secs {} reached with {left} room(s) outstanding; the gateway {gateway} \
+                 did not answer the calls in flight in time (request_timeout_secs = {}); \
+                 check that the URL is right and reachable from this host",
+                t.name,
+                timeout.as_secs(),
+                cfg.map(|c| c.request_timeout_secs).unwrap_or_default(),
+            ),
+            Ended::Refused(answer) => format!(
+                "{}: the platform refused the app's credentials ({answer}); stopped at once with \
+                 {left} room(s) outstanding. Check that private_key_file {} is the key whose \
+                 public half is uploaded for app_id {} (and app_auth_token_file, if set)",
+                t.name,
+                cfg.map(|c| c.private_key_file.display().to_string())
+                    .unwrap_or_default(),
+                cfg.map(|c| c.app_id.as_str()).unwrap_or("?"),
+            ),
+        }
+    }
+}
+
+/// Resolves with the platform's answer once `t` is paused for refused credentials.
+async fn refused(t: &TenantCtx) -> String {
+    loop {
+        if let Some(answer) = t.refusal() {
+            return answer;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

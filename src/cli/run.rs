@@ -1,20 +1,24 @@
-//! `rentsync run`: the daemon. A feed task per tenant (poll, PostgreSQL LISTEN, periodic full
-//! scan), one worker loop, a heartbeat that splits the rate limit among live replicas. SIGTERM
-//! stops claiming, lets in-flight calls finish within `--shutdown-secs`, returns leases.
+//! `rentsync run`: the daemon. Per tenant a feed task (poll, PostgreSQL LISTEN, periodic full
+//! scan) and a scheduler loop, so tenants never wait on each other; a heartbeat that splits the
+//! rate limit among live replicas. A tenant that fails is paused on its own. SIGTERM stops
+//! claiming, lets in-flight calls finish within `--shutdown-secs`, returns leases. A reload starts
+//! the new runtime before stopping the old one, and closes the old pools and listeners after.
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 use super::runtime::{ConfigArg, Runtime};
 use crate::config::Config;
 use crate::db::Dialect;
 use crate::ops::notify::{self, Liveness};
 use crate::ops::{reload, OpsState};
-use crate::worker::{drain_once, full_scan, key_scan, poll, FeedSettings, TenantCtx};
+use crate::worker::{full_scan, key_scan, poll, tenant_loop, FeedSettings, Part, TenantCtx};
 
 /// How often a replica says it is alive; a replica silent for 3 beats no longer counts.
 pub(crate) const HEARTBEAT: Duration = Duration::from_secs(1);
@@ -31,7 +35,7 @@ pub struct RunArgs {
 
 pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let path = args.config.config.clone();
-    let mut cfg = Config::load(&path)?;
+    let cfg = Config::load(&path)?;
     let ops = Arc::new(OpsState::default());
     if let Some(addr) = cfg.ops.addr()? {
         let bound = crate::ops::serve(addr, ops.clone()).await?;
@@ -39,40 +43,49 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         eprintln!("rentsync: ops endpoints on http://{bound}");
     }
     let liveness = Arc::new(Liveness::default());
-    liveness.tick();
     notify::spawn_watchdog(liveness.clone());
     let mut reloads = reload::requests(&path);
     let deadline = Duration::from_secs(args.shutdown_secs);
     // One stream per signal for the whole life of the process: a signal that arrives while a
     // reload is in progress is kept for the next wait instead of being lost.
     let mut stops = StopSignals::new()?;
+    // What the running configuration was read from: file events whose content is the same
+    // (a read, our own reload) change nothing.
+    let mut running = reload::fingerprint(&path);
+    let mut rt = Arc::new(Runtime::start(cfg).await.context("cannot start")?);
     loop {
-        let rt = Arc::new(Runtime::start(cfg.clone()).await?);
         let stop = Arc::new(AtomicBool::new(false));
         let daemon = Daemon::spawn(rt.clone(), stop, liveness.clone()).await?;
         ops.set_runtime(Some(rt.clone()));
         ops.started.store(true, Ordering::Relaxed);
         notify::ready();
         notify::status(&format!("{} tenant(s)", rt.tenants.len()));
-        tracing::info!(owner = %rt.owner, tenants = rt.tenants.len(), "rentsync running");
-        // Wait for a stop, or for a reload whose config is valid.
-        let new_cfg = loop {
+        tracing::info!(owner = %rt.owner, tenants = rt.tenants.len(), down = rt.down.len(),
+            "rentsync running");
+        // Wait for a stop, or for a reload whose config is valid and whose runtime starts.
+        let next = loop {
             tokio::select! {
                 _ = stops.next() => break None,
                 why = reloads.recv() => {
-                    let why = why.unwrap_or("reload channel closed");
-                    match Config::load(&path) {
-                        Ok(c) => {
-                            tracing::info!(reason = why, "reloading the configuration");
-                            break Some(c);
+                    let Some(why) = why else { break None };
+                    let seen = reload::fingerprint(&path);
+                    if why == reload::Request::FileChanged && seen == running {
+                        tracing::debug!("config file touched but not changed; no reload");
+                        continue;
+                    }
+                    running = seen;
+                    match prepare(&path).await {
+                        Ok(next) => {
+                            tracing::info!(reason = why.reason(), "reloading the configuration");
+                            break Some(next);
                         }
-                        Err(e) => tracing::error!(reason = why, error = %format!("{e:#}"),
+                        Err(e) => tracing::error!(reason = why.reason(), error = %format!("{e:#}"),
                             "new configuration refused; the running one stays"),
                     }
                 }
             }
         };
-        match new_cfg {
+        match next {
             None => {
                 notify::stopping();
                 ops.started.store(false, Ordering::Relaxed);
@@ -84,15 +97,26 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                         return Ok(ExitCode::from(130));
                     }
                 }
+                rt.close().await;
                 return Ok(ExitCode::SUCCESS);
             }
-            Some(c) => {
+            Some(next) => {
                 notify::reloading();
                 daemon.stop(deadline).await?;
-                cfg = c;
+                ops.set_runtime(Some(next.clone()));
+                // The old pools and listeners go now; nothing of the old runtime is in use.
+                rt.close().await;
+                rt = next;
             }
         }
     }
+}
+
+/// Reads the config and starts its runtime beside the running one, so a config that cannot be
+/// applied (a state database that does not open) is refused before anything is stopped.
+async fn prepare(path: &std::path::Path) -> anyhow::Result<Arc<Runtime>> {
+    let cfg = Config::load(path)?;
+    Ok(Arc::new(Runtime::start(cfg).await?))
 }
 
 /// SIGTERM and SIGINT, registered once.
@@ -122,24 +146,40 @@ impl StopSignals {
 pub struct Daemon {
     rt: Arc<Runtime>,
     stop: Arc<AtomicBool>,
+    cancel: CancellationToken,
+    liveness: Arc<Liveness>,
     tasks: tokio::task::JoinSet<anyhow::Result<()>>,
 }
 
 impl Daemon {
-    /// Runs a first full scan of every tenant, then starts the loops.
+    /// Runs a first full scan of every tenant, then starts the loops: per tenant a feed loop and
+    /// a scheduler loop, and one heartbeat. A tenant whose first scan fails is paused and
+    /// retried by its feed loop; the others start. `stop` is set when the daemon stops.
     pub async fn spawn(
         rt: Arc<Runtime>,
         stop: Arc<AtomicBool>,
         liveness: Arc<Liveness>,
     ) -> anyhow::Result<Self> {
         let feed = rt.cfg.source.feed();
-        let wake = Arc::new(Notify::new());
+        let mut scanned = Vec::new();
         for t in &rt.tenants {
-            if let Some(source) = &t.source {
-                let stats = full_scan(t, source, &rt.outbox, &feed).await?;
-                tracing::info!(tenant = %t.name, rows = stats.rows, created = stats.queued.created,
-                    changed = stats.queued.changed, invalid = stats.queued.invalid, "first full scan done");
-            }
+            let ok = match &t.source {
+                Some(_) if t.health.has(Part::Source) => false,
+                Some(source) => match full_scan(t, source, &rt.outbox, &feed).await {
+                    Ok(stats) => {
+                        t.source_read();
+                        tracing::info!(tenant = %t.name, rows = stats.rows, created = stats.queued.created,
+                            changed = stats.queued.changed, invalid = stats.queued.invalid, "first full scan done");
+                        true
+                    }
+                    Err(e) => {
+                        t.source_failed(source_cause(&rt, t, &e).await);
+                        false
+                    }
+                },
+                None => true,
+            };
+            scanned.push(ok);
         }
         // Join the replicas before working: others see us within one heartbeat and halve their
         // share of the rate limit; until then we wait, so the limit holds across the join.
@@ -150,30 +190,55 @@ impl Daemon {
         if replicas > 1 {
             tokio::time::sleep(HEARTBEAT * 3 / 2).await;
         }
+        let cancel = CancellationToken::new();
+        let settings = rt.cfg.worker.settings();
         let mut tasks = tokio::task::JoinSet::new();
-        for t in &rt.tenants {
+        for (t, scanned) in rt.tenants.iter().zip(scanned) {
+            // The feed tells this tenant's scheduler alone that work was queued.
+            let wake = Arc::new(Notify::new());
             if t.source.is_some() {
                 tasks.spawn(feed_loop(
                     rt.clone(),
                     t.clone(),
                     feed.clone(),
                     wake.clone(),
-                    stop.clone(),
+                    cancel.clone(),
+                    scanned,
                 ));
             }
+            let (name, beats) = (format!("tenant {}", t.name), liveness.clone());
+            tasks.spawn(tenant_loop(
+                t.clone(),
+                rt.outbox.clone(),
+                rt.owner.clone(),
+                settings.clone(),
+                wake,
+                cancel.clone(),
+                move || beats.beat(&name),
+            ));
         }
-        tasks.spawn(work_loop(rt.clone(), wake.clone(), stop.clone(), liveness));
-        tasks.spawn(heartbeat_loop(rt.clone(), stop.clone()));
-        Ok(Self { rt, stop, tasks })
+        tasks.spawn(heartbeat_loop(rt.clone(), cancel.clone()));
+        Ok(Self {
+            rt,
+            stop,
+            cancel,
+            liveness,
+            tasks,
+        })
     }
 
-    /// Stops claiming and waits up to `deadline` for in-flight work; then returns leases.
+    /// Stops claiming and waits up to `deadline` for in-flight work; then returns leases. The
+    /// state database gets [`RELEASE_TIMEOUT`] more at most, so a stop is bounded by both.
     pub async fn stop(mut self, deadline: Duration) -> anyhow::Result<()> {
         self.stop.store(true, Ordering::Relaxed);
+        self.cancel.cancel();
+        for t in &self.rt.tenants {
+            t.stopping.cancel();
+        }
         let drained = tokio::time::timeout(deadline, async {
             while let Some(r) = self.tasks.join_next().await {
                 if let Ok(Err(e)) = r {
-                    tracing::warn!(error = %e, "task ended with an error");
+                    tracing::warn!(error = format!("{e:#}"), "task ended with an error");
                 }
             }
         })
@@ -182,10 +247,65 @@ impl Daemon {
             tracing::warn!("shutdown deadline passed; abandoning in-flight calls");
             self.tasks.abort_all();
         }
-        let released = self.rt.outbox.release_owner(&self.rt.owner).await?;
-        self.rt.outbox.leave(&self.rt.owner).await?;
-        tracing::info!(released, "leases returned; stopped");
+        self.liveness.clear();
+        let rt = self.rt.clone();
+        let release = async move {
+            let released = rt.outbox.release_owner(&rt.owner).await?;
+            rt.outbox.leave(&rt.owner).await?;
+            anyhow::Ok(released)
+        };
+        match tokio::time::timeout(RELEASE_TIMEOUT, release).await {
+            Ok(Ok(released)) => tracing::info!(released, "leases returned; stopped"),
+            Ok(Err(e)) => tracing::warn!(
+                error = format!("{e:#}"),
+                "leases not returned (they expire by themselves); stopped"
+            ),
+            Err(_) => tracing::warn!(
+                "state database did not answer; leases expire by themselves; stopped"
+            ),
+        }
         Ok(())
+    }
+}
+
+/// How long returning leases may take at stop; they expire anyway.
+const RELEASE_TIMEOUT: Duration = Duration::from_secs(3);
+/// Longest wait between two attempts to read a failing source.
+const SOURCE_RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// Why a read of `t`'s source failed, naming the database. A pool that timed out hides the cause
+/// (connection refused, wrong port): one direct attempt finds it.
+async fn source_cause(rt: &Runtime, t: &TenantCtx, e: &anyhow::Error) -> String {
+    let text = format!("{e:#}");
+    if text.contains("Any driver does not support") {
+        return format!(
+            "{text}; a column of the contract views has a type rentsync cannot read (the contract \
+             allows BIGINT and TEXT only); `rentsync check` names the column"
+        );
+    }
+    if text.contains("pool timed out") {
+        if let Some(url) = source_url(rt, &t.name) {
+            if let Some(why) = crate::db::Db::probe(&url).await {
+                return why;
+            }
+        }
+    }
+    text
+}
+
+fn source_url(rt: &Runtime, tenant: &str) -> Option<String> {
+    rt.cfg
+        .tenants
+        .iter()
+        .find(|c| c.name == tenant)
+        .and_then(|c| c.source_database.clone())
+}
+
+/// Sleeps `d` unless the daemon stops first; returns false when it stopped.
+async fn pause(d: Duration, cancel: &CancellationToken) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(d) => true,
+        _ = cancel.cancelled() => false,
     }
 }
 
@@ -194,34 +314,39 @@ async fn feed_loop(
     t: Arc<TenantCtx>,
     feed: FeedSettings,
     wake: Arc<Notify>,
-    stop: Arc<AtomicBool>,
+    cancel: CancellationToken,
+    scanned: bool,
 ) -> anyhow::Result<()> {
     let Some(source) = t.source.clone() else {
         return Ok(());
     };
     let changed = Arc::new(Notify::new());
     let deleted = Arc::new(AtomicBool::new(false));
+    let mut listener = None;
     if source.db.dialect == Dialect::Postgres {
-        if let Some(url) = rt
-            .cfg
-            .tenants
-            .iter()
-            .find(|c| c.name == t.name)
-            .and_then(|c| c.source_database.clone())
-        {
-            tokio::spawn(listen(url, changed.clone(), deleted.clone(), stop.clone()));
+        if let Some(url) = source_url(&rt, &t.name) {
+            listener = Some(tokio::spawn(listen(
+                url,
+                changed.clone(),
+                deleted.clone(),
+                cancel.clone(),
+            )));
         }
     }
-    let mut last_full = Instant::now();
+    // A tenant whose first scan failed starts with one.
+    let mut last_full = scanned.then(Instant::now);
     let mut last_keys = Instant::now();
-    while !stop.load(Ordering::Relaxed) {
+    let mut backoff = feed.poll;
+    let mut wait = feed.poll;
+    loop {
         tokio::select! {
-            _ = tokio::time::sleep(feed.poll) => {},
+            _ = tokio::time::sleep(wait) => {},
             _ = changed.notified() => {},
+            _ = cancel.cancelled() => break,
         }
-        let result = if last_full.elapsed() >= feed.full_scan {
-            last_full = Instant::now();
-            last_keys = last_full;
+        let full = last_full.is_none_or(|l| l.elapsed() >= feed.full_scan);
+        let result = if full {
+            last_keys = Instant::now();
             full_scan(&t, &source, &rt.outbox, &feed).await
         } else if last_keys.elapsed() >= feed.key_scan || deleted.swap(false, Ordering::Relaxed) {
             // Deletes leave no row to poll: compare room codes, then poll for the rest.
@@ -237,98 +362,106 @@ async fn feed_loop(
             poll(&t, &source, &rt.outbox, &feed).await
         };
         match result {
-            Ok(s) if s.queued.created + s.queued.changed > 0 => wake.notify_one(),
-            Ok(_) => {}
+            Ok(s) => {
+                if full {
+                    last_full = Some(Instant::now());
+                }
+                t.source_read();
+                backoff = feed.poll;
+                wait = feed.poll;
+                if s.queued.created + s.queued.changed > 0 {
+                    wake.notify_one();
+                }
+            }
             Err(e) => {
-                tracing::warn!(tenant = %t.name, error = %e, "source read failed; will retry")
+                // Logged once per change of state by the tenant's health; retried with backoff.
+                t.source_failed(source_cause(&rt, &t, &e).await);
+                wait = backoff;
+                backoff = (backoff * 2).min(SOURCE_RETRY_MAX);
             }
         }
+    }
+    if let Some(l) = listener {
+        let _ = l.await;
     }
     Ok(())
 }
 
 /// PostgreSQL LISTEN: the fixture trigger's NOTIFY wakes the poller at once; a `DELETE` or
-/// `TRUNCATE` payload asks for a key scan too.
+/// `TRUNCATE` payload asks for a key scan too. Ends, and closes its connection, as soon as the
+/// daemon stops.
 async fn listen(
     url: String,
     changed: Arc<Notify>,
     deleted: Arc<AtomicBool>,
-    stop: Arc<AtomicBool>,
+    cancel: CancellationToken,
 ) {
-    while !stop.load(Ordering::Relaxed) {
-        match sqlx::postgres::PgListener::connect(&url).await {
+    while !cancel.is_cancelled() {
+        let connected = tokio::select! {
+            l = sqlx::postgres::PgListener::connect(&url) => l,
+            _ = cancel.cancelled() => return,
+        };
+        match connected {
             Ok(mut l) => {
                 if l.listen("rentsync_changed").await.is_err() {
-                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    if !pause(Duration::from_secs(5), &cancel).await {
+                        return;
+                    }
                     continue;
                 }
                 // Notifications sent while no one listened are lost: look for changes and
                 // deletes once now that someone does.
                 deleted.store(true, Ordering::Relaxed);
                 changed.notify_one();
-                while let Ok(n) = l.recv().await {
-                    if matches!(n.payload(), "DELETE" | "TRUNCATE") {
-                        deleted.store(true, Ordering::Relaxed);
-                    }
-                    changed.notify_one();
-                    if stop.load(Ordering::Relaxed) {
-                        return;
+                loop {
+                    tokio::select! {
+                        n = l.recv() => match n {
+                            Ok(n) => {
+                                if matches!(n.payload(), "DELETE" | "TRUNCATE") {
+                                    deleted.store(true, Ordering::Relaxed);
+                                }
+                                changed.notify_one();
+                            }
+                            Err(_) => break,
+                        },
+                        _ = cancel.cancelled() => {
+                            let _ = l.unlisten_all().await;
+                            return;
+                        }
                     }
                 }
             }
             Err(e) => {
                 tracing::debug!(error = %e, "LISTEN unavailable; polling only");
-                tokio::time::sleep(Duration::from_secs(5)).await;
+                if !pause(Duration::from_secs(5), &cancel).await {
+                    return;
+                }
             }
         }
     }
 }
 
-async fn work_loop(
-    rt: Arc<Runtime>,
-    wake: Arc<Notify>,
-    stop: Arc<AtomicBool>,
-    liveness: Arc<Liveness>,
-) -> anyhow::Result<()> {
-    let settings = rt.cfg.worker.settings();
-    while !stop.load(Ordering::Relaxed) {
-        liveness.tick();
-        let mut worked = 0;
-        for t in &rt.tenants {
-            match drain_once(t, &rt.outbox, &rt.owner, &settings, &stop).await {
-                Ok(n) => worked += n,
-                Err(e) => tracing::warn!(tenant = %t.name, error = %e, "worker pass failed"),
-            }
-        }
-        if worked == 0 {
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(250)) => {},
-                _ = wake.notified() => {},
-            }
-        }
-    }
-    Ok(())
-}
-
-async fn heartbeat_loop(rt: Arc<Runtime>, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
+async fn heartbeat_loop(rt: Arc<Runtime>, cancel: CancellationToken) -> anyhow::Result<()> {
     let retention = Duration::from_secs(rt.cfg.worker.call_log_days * 86_400);
     let mut last_prune = Instant::now() - Duration::from_secs(3600);
-    while !stop.load(Ordering::Relaxed) {
+    while !cancel.is_cancelled() {
         match rt.outbox.heartbeat(&rt.owner, HEARTBEAT_WINDOW_US).await {
             Ok(n) => {
                 for t in &rt.tenants {
                     t.limits.set_replicas(n as u32);
                 }
             }
-            Err(e) => tracing::warn!(error = %e, "heartbeat failed"),
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "heartbeat failed"),
         }
         if last_prune.elapsed() > Duration::from_secs(3600) {
             last_prune = Instant::now();
             if let Err(e) = rt.outbox.prune_calls(retention.as_micros() as i64).await {
-                tracing::warn!(error = %e, "call log not pruned");
+                tracing::warn!(error = format!("{e:#}"), "call log not pruned");
             }
         }
-        tokio::time::sleep(HEARTBEAT).await;
+        if !pause(HEARTBEAT, &cancel).await {
+            break;
+        }
     }
     Ok(())
 }

@@ -29,12 +29,25 @@ pub struct ConfigArg {
 pub struct Runtime {
     pub cfg: Config,
     pub outbox: Outbox,
+    /// Tenants that could be set up; one whose source is down is here, paused (`health`).
     pub tenants: Vec<Arc<TenantCtx>>,
+    /// Tenants that cannot run at all until the config or their key files are fixed.
+    pub down: Vec<TenantDown>,
     /// This replica's name in leases and heartbeats.
     pub owner: String,
 }
 
+/// A tenant left out of the runtime, and why (free of secrets).
+#[derive(Debug, Clone)]
+pub struct TenantDown {
+    pub name: String,
+    pub reason: String,
+}
+
 impl Runtime {
+    /// Opens the state database (its failure is the caller's: nothing can run without it) and
+    /// sets up every tenant. A tenant whose key files cannot be read is left out and listed in
+    /// `down`; one whose source cannot be reached is kept, paused, and retried by its feed loop.
     pub async fn start(cfg: Config) -> anyhow::Result<Self> {
         let outbox = Outbox::open(&cfg.state_database, 8)
             .await
@@ -42,14 +55,34 @@ impl Runtime {
         let mut tenants = Vec::new();
         // One photo pool for the daemon: the memory budget and the cores are shared by all tenants.
         let photo_pool = Arc::new(crate::photo::Pool::new(cfg.worker.photo_pool()));
+        let mut down = Vec::new();
         for t in &cfg.tenants {
-            let client = AlipayClient::new(t.client_config()?)?;
+            for warning in t.loose_secret_files() {
+                tracing::warn!(tenant = %t.name, "{warning}");
+            }
+            let client = match t.client_config().and_then(AlipayClient::new) {
+                Ok(c) => c,
+                Err(e) => {
+                    let reason = format!("{e:#}");
+                    tracing::error!(tenant = %t.name, error = %reason,
+                        "tenant paused: its keys cannot be used; fix the file and reload (SIGHUP)");
+                    down.push(TenantDown {
+                        name: t.name.clone(),
+                        reason,
+                    });
+                    continue;
+                }
+            };
+            let mut source_problem = None;
             let source = match &t.source_database {
-                Some(url) => Some(
-                    Source::connect(url)
-                        .await
-                        .with_context(|| format!("tenant {:?}: source database", t.name))?,
-                ),
+                Some(url) => Some(match Source::connect(url).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        source_problem = Some(format!("{e:#}"));
+                        Source::connect_lazy(url)
+                            .with_context(|| format!("tenant {:?}: source_database", t.name))?
+                    }
+                }),
                 None => None,
             };
             let mut ctx = TenantCtx::new(
@@ -64,14 +97,29 @@ impl Runtime {
             ctx.photo.long_edge = t.photo_long_edge;
             ctx.invalid_listings = t.invalid_listings;
             ctx.max_backoff = Duration::from_secs(cfg.worker.max_backoff_secs.max(1));
+            if let Some(cause) = source_problem {
+                ctx.source_failed(cause);
+            }
             tenants.push(Arc::new(ctx));
         }
         Ok(Self {
             cfg,
             outbox,
             tenants,
+            down,
             owner: replica_name(),
         })
+    }
+
+    /// Closes every pool: the state database and the sources. Waits for connections in use to
+    /// come back, so after a reload the old runtime holds none.
+    pub async fn close(&self) {
+        self.outbox.db.pool.close().await;
+        for t in &self.tenants {
+            if let Some(s) = &t.source {
+                s.db.pool.close().await;
+            }
+        }
     }
 }
 

@@ -100,6 +100,10 @@ pub async fn render(rt: &Runtime, ready: bool) -> String {
     );
     for t in &rt.tenants {
         let Some(source) = &t.source else { continue };
+        // A source known to be down would hold the scrape for the pool's whole timeout.
+        if t.health.has(crate::worker::Part::Source) {
+            continue;
+        }
         let Ok(now) = source.db.now_us().await else {
             continue;
         };
@@ -247,6 +251,24 @@ pub async fn render(rt: &Runtime, ready: bool) -> String {
             esc(tenant),
             *paused as u8
         );
+    }
+    family(
+        &mut out,
+        "rentsync_tenant_up",
+        "gauge",
+        "1 while a tenant works: keys loaded, source read, not paused; /readyz says why not.",
+    );
+    for t in &rt.tenants {
+        let up = t.health.is_up() && !t.paused();
+        let _ = writeln!(
+            out,
+            "rentsync_tenant_up{{tenant=\"{}\"}} {}",
+            esc(&t.name),
+            up as u8
+        );
+    }
+    for d in &rt.down {
+        let _ = writeln!(out, "rentsync_tenant_up{{tenant=\"{}\"}} 0", esc(&d.name));
     }
     out
 }

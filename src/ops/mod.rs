@@ -39,8 +39,9 @@ impl OpsState {
             .clone()
     }
 
-    /// Ready when started, the state database answers, no tenant is paused (refused credentials,
-    /// a gateway answering HTTP errors), answers verify and every source's last read worked. Returns the reasons when not.
+    /// Ready when started, the state database answers, and every tenant works: not paused for
+    /// refused credentials, its source read, its keys loaded. Returns the reasons when not, one
+    /// line per tenant problem, naming the tenant.
     pub async fn readiness(&self) -> Result<(), Vec<String>> {
         let mut why = Vec::new();
         if !self.started.load(Ordering::Relaxed) {
@@ -59,9 +60,26 @@ impl OpsState {
                     if let Some(reason) = t.answers_failing() {
                         why.push(format!("tenant {}: {reason}", t.name));
                     }
-                    if !t.source_ok.load(Ordering::Relaxed) {
-                        why.push(format!("tenant {}: source database unreachable", t.name));
+                    for problem in t.health.problems() {
+                        why.push(format!("tenant {}: paused: {problem}", t.name));
                     }
+                    if t.health.is_up() && !t.source_ok.load(Ordering::Relaxed) {
+                        why.push(format!(
+                            "tenant {}: source_database: last read failed",
+                            t.name
+                        ));
+                    }
+                }
+                for d in &rt.down {
+                    why.push(format!("tenant {}: not running: {}", d.name, d.reason));
+                }
+                // Held delists need an operator: the view lost rows, or the deletes are real.
+                for h in rt.outbox.delist_holds().await.unwrap_or_default() {
+                    why.push(format!(
+                        "tenant {}: mass delist held on {}: {} of {} live rooms gone; check the view, \
+                         then `rentsync delist --confirm` if the deletes are real",
+                        h.tenant, h.view, h.gone, h.live
+                    ));
                 }
             }
         }

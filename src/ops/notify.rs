@@ -1,10 +1,11 @@
 //! systemd's notify protocol: READY once migrations ran and the first poll finished, RELOADING
-//! and READY around a reload, STOPPING on shutdown, and WATCHDOG pings that come only while the
-//! worker loop is alive, so a stuck loop gets the service restarted. Outside systemd (no
+//! and READY around a reload, STOPPING on shutdown, and WATCHDOG pings that come only while every
+//! tenant's scheduler loop turns over, so a stuck loop gets the service restarted. A long backlog
+//! or a hung call does not stop a loop from turning (see `worker::scheduler`). Outside systemd (no
 //! NOTIFY_SOCKET) every call is a no-op.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sd_notify::NotifyState;
@@ -32,19 +33,43 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// The worker loop's heartbeat, read by the watchdog task.
+/// The scheduler loops' beats, by loop name, read by the watchdog task. With no loop registered
+/// (starting, between two runtimes of a reload) the process counts as alive.
 #[derive(Default)]
 pub struct Liveness {
-    last_tick_ms: AtomicU64,
+    // A std mutex: a map insert per turn, never held across an await.
+    beats: Mutex<HashMap<String, u64>>,
 }
 
 impl Liveness {
-    pub fn tick(&self) {
-        self.last_tick_ms.store(now_ms(), Ordering::Relaxed);
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
+        self.beats.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn age(&self) -> Duration {
-        Duration::from_millis(now_ms().saturating_sub(self.last_tick_ms.load(Ordering::Relaxed)))
+    /// Loop `name` turned over.
+    pub fn beat(&self, name: &str) {
+        let now = now_ms();
+        let mut beats = self.lock();
+        match beats.get_mut(name) {
+            Some(t) => *t = now,
+            None => {
+                beats.insert(name.to_string(), now);
+            }
+        }
+    }
+
+    /// Forgets every loop: the runtime they belonged to stopped.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    /// Since the loop that beat longest ago last did, and its name.
+    fn oldest(&self) -> Option<(String, Duration)> {
+        let now = now_ms();
+        self.lock()
+            .iter()
+            .min_by_key(|(_, t)| **t)
+            .map(|(n, t)| (n.clone(), Duration::from_millis(now.saturating_sub(*t))))
     }
 }
 
@@ -60,7 +85,8 @@ fn watchdog_interval() -> Option<Duration> {
     (usec > 0).then(|| Duration::from_micros(usec))
 }
 
-/// Pings the watchdog at half its interval, but only while the loop ticked within the interval.
+/// Pings the watchdog at half its interval (as sd_watchdog_enabled(3) advises), but only while
+/// every loop beat within the interval.
 pub fn spawn_watchdog(liveness: Arc<Liveness>) {
     let Some(interval) = watchdog_interval() else {
         return;
@@ -68,10 +94,12 @@ pub fn spawn_watchdog(liveness: Arc<Liveness>) {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(interval / 2).await;
-            if liveness.age() < interval {
-                let _ = sd_notify::notify(false, &[NotifyState::Watchdog]);
-            } else {
-                tracing::error!(stuck_for = ?liveness.age(), "worker loop stuck: withholding the watchdog ping");
+            match liveness.oldest() {
+                Some((name, age)) if age >= interval => tracing::error!(loop_name = %name,
+                    stuck_for = ?age, "scheduler loop stuck: withholding the watchdog ping"),
+                _ => {
+                    let _ = sd_notify::notify(false, &[NotifyState::Watchdog]);
+                }
             }
         }
     });

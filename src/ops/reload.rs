@@ -1,5 +1,10 @@
 //! What asks for a reload: SIGHUP, or a change of the config file (watched through its directory,
 //! since editors replace files rather than write them in place; changes are debounced).
+//!
+//! A file event is only a hint: reading the file (`cat`, `rentsync status`, our own reload) also
+//! makes events, so the caller compares the content's [`fingerprint`] with the running one and
+//! reloads only when it differs. SIGHUP always reloads: it is how an operator asks for key files
+//! to be read again.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -7,8 +12,31 @@ use std::time::Duration;
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
+/// Why a reload was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    Hangup,
+    FileChanged,
+}
+
+impl Request {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Request::Hangup => "SIGHUP",
+            Request::FileChanged => "config file changed",
+        }
+    }
+}
+
+/// SHA-256 of the config file's bytes; `None` when it cannot be read (the load then says why).
+pub fn fingerprint(config: &Path) -> Option<[u8; 32]> {
+    use sha2::Digest;
+    let bytes = std::fs::read(config).ok()?;
+    Some(sha2::Sha256::digest(&bytes).into())
+}
+
 /// A receiver that yields once per reload request. The watcher lives as long as the receiver task.
-pub fn requests(config: &Path) -> mpsc::Receiver<&'static str> {
+pub fn requests(config: &Path) -> mpsc::Receiver<Request> {
     let (tx, rx) = mpsc::channel(4);
     let hup = tx.clone();
     tokio::spawn(async move {
@@ -17,7 +45,7 @@ pub fn requests(config: &Path) -> mpsc::Receiver<&'static str> {
             return;
         };
         while s.recv().await.is_some() {
-            if hup.send("SIGHUP").await.is_err() {
+            if hup.send(Request::Hangup).await.is_err() {
                 return;
             }
         }
@@ -31,6 +59,10 @@ pub fn requests(config: &Path) -> mpsc::Receiver<&'static str> {
     let watched = file.clone();
     let watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
         if let Ok(ev) = ev {
+            // Opening and reading the file are not changes.
+            if matches!(ev.kind, notify::EventKind::Access(_)) {
+                return;
+            }
             if ev
                 .paths
                 .iter()
@@ -51,7 +83,7 @@ pub fn requests(config: &Path) -> mpsc::Receiver<&'static str> {
                     // Debounce: an editor's save is several events.
                     tokio::time::sleep(Duration::from_millis(300)).await;
                     while frx.try_recv().is_ok() {}
-                    if tx.send("config file changed").await.is_err() {
+                    if tx.send(Request::FileChanged).await.is_err() {
                         return;
                     }
                 }

@@ -44,6 +44,7 @@ pub struct FailureRow {
 
 impl Outbox {
     pub async fn open(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        crate::db::create_sqlite_private(url)?;
         let db = Db::connect(url, max_connections).await?;
         migrate(&db).await?;
         Ok(Self { db })

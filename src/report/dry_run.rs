@@ -14,6 +14,15 @@ const SAMPLE_ROOMS: usize = 20;
 #[derive(Debug, Default, Serialize)]
 pub struct DryRunReport {
     pub tenants: Vec<TenantPlan>,
+    /// Tenants whose source could not be read: named, with the cause, and never planned.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<UnreadableTenant>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnreadableTenant {
+    pub tenant: String,
+    pub error: String,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -87,7 +96,7 @@ impl TenantPlan {
 
 impl DryRunReport {
     pub fn has_problems(&self) -> bool {
-        self.tenants.iter().any(|t| t.invalid > 0)
+        !self.unreadable.is_empty() || self.tenants.iter().any(|t| t.invalid > 0)
     }
 
     pub fn render(&self, format: Format) -> String {

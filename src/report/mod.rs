@@ -6,7 +6,7 @@ pub mod html;
 pub mod progress;
 mod status;
 
-pub use dry_run::{BreakGroup, DryRunReport, TenantPlan};
+pub use dry_run::{BreakGroup, DryRunReport, TenantPlan, UnreadableTenant};
 pub use status::StatusReport;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]

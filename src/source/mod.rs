@@ -41,6 +41,14 @@ impl View {
         format!("{}, {own}", row::COMMON_COLUMNS)
     }
 
+    /// The contract's column names of this view, in the order rentsync reads them.
+    pub fn contract_columns(self) -> Vec<String> {
+        self.columns()
+            .split(',')
+            .map(|c| c.trim().to_string())
+            .collect()
+    }
+
     fn convert(self, r: &AnyRow) -> SourceRow {
         match self.kind {
             FlatsTag::Dispersion => row::dispersion(r),
@@ -65,6 +73,13 @@ impl Source {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         Ok(Self {
             db: Db::connect(url, 4).await?,
+        })
+    }
+
+    /// Connects on first read (see [`Db::connect_lazy`]).
+    pub fn connect_lazy(url: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            db: Db::connect_lazy(url, 4)?,
         })
     }
 

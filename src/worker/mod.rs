@@ -2,8 +2,10 @@
 //! its stages. The same pieces serve the daemon (`run`), the one-shot `resync` and the tests.
 
 mod feed;
+pub mod health;
 mod limits;
 mod photos;
+mod scheduler;
 mod stages;
 
 use std::collections::{BTreeMap, HashMap};
@@ -15,7 +17,9 @@ use chrono::NaiveDate;
 use tokio::sync::Semaphore;
 
 pub use feed::{full_scan, key_scan, poll, FeedSettings, ScanStats};
+pub use health::{Part, TenantHealth};
 pub use limits::{Limits, RateConfig};
+pub use scheduler::tenant_loop;
 pub use stages::{backoff_us, community_key};
 
 use crate::outbox::{Finish, Outbox};
@@ -49,6 +53,13 @@ pub struct TenantCtx {
     pub source_ok: AtomicBool,
     /// What happens to a room that breaks a rule while it may be live.
     pub invalid_listings: crate::plan::InvalidListings,
+    /// What keeps the tenant from working, if anything (readiness, metrics, the log).
+    pub health: TenantHealth,
+    /// The platform's answer when it last refused the credentials, while paused for it.
+    refusal: Mutex<Option<String>>,
+    /// Cancelled when the daemon stops: work waiting out a pause gives its lease back at once
+    /// instead of holding the stop until the pause ends.
+    pub stopping: tokio_util::sync::CancellationToken,
 }
 
 impl TenantCtx {
@@ -58,8 +69,12 @@ impl TenantCtx {
         source: Option<Source>,
         rates: RateConfig,
     ) -> Self {
+        let name = name.into();
         Self {
-            name: name.into(),
+            health: TenantHealth::new(&name),
+            refusal: Mutex::new(None),
+            stopping: Default::default(),
+            name,
             platform,
             source,
             limits: Limits::new(rates),
@@ -129,6 +144,23 @@ impl TenantCtx {
             Some((Instant::now() + d, reason));
     }
 
+    /// The platform refused the credentials with `answer` (code and message): pause for `d`.
+    pub fn pause_refused(&self, d: Duration, answer: String) {
+        *self.refusal.lock().unwrap_or_else(|p| p.into_inner()) = Some(answer);
+        self.pause_tenant(d);
+    }
+
+    /// The platform's answer to the credentials, while the tenant is paused for it.
+    pub fn refusal(&self) -> Option<String> {
+        if !self.paused() {
+            return None;
+        }
+        self.refusal
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     pub fn paused(&self) -> bool {
         self.pause_reason().is_some()
     }
@@ -143,7 +175,8 @@ impl TenantCtx {
             .map(|(_, why)| why.clone())
     }
 
-    async fn wait_unpaused(&self) {
+    /// Waits out a pause; false when the daemon stopped first (the item is then released).
+    async fn wait_unpaused(&self) -> bool {
         loop {
             let until = self
                 .paused_until
@@ -152,10 +185,24 @@ impl TenantCtx {
                 .as_ref()
                 .map(|(t, _)| *t);
             match until {
-                Some(t) if t > Instant::now() => tokio::time::sleep(t - Instant::now()).await,
-                _ => return,
+                Some(t) if t > Instant::now() => tokio::select! {
+                    _ = tokio::time::sleep(t - Instant::now()) => {}
+                    _ = self.stopping.cancelled() => return false,
+                },
+                _ => return true,
             }
         }
+    }
+
+    /// A read of the source failed: readiness turns 503 and the tenant pauses until one works.
+    pub fn source_failed(&self, cause: String) {
+        self.source_ok.store(false, Ordering::Relaxed);
+        self.health.failed(Part::Source, cause);
+    }
+
+    pub fn source_read(&self) {
+        self.source_ok.store(true, Ordering::Relaxed);
+        self.health.recovered(Part::Source);
     }
 
     pub fn today(&self) -> NaiveDate {
@@ -316,14 +363,7 @@ pub async fn drain_once(
             let permit = permits.clone().acquire_owned().await?;
             let (tenant, outbox) = (tenant.clone(), outbox.clone());
             tasks.spawn(async move {
-                // The lease is renewed while the item is worked; if it is lost all the same, the
-                // work stops where it is (a call in flight is abandoned, already marked unconfirmed).
-                let how = tokio::select! {
-                    how = stages::process(&tenant, &outbox, &item) => how,
-                    _ = keep_lease(&outbox, &item) => Finish::Release,
-                };
-                log_finish(&tenant.name, &item.key, &how);
-                outbox.finish(&item, how).await?;
+                work_item(&tenant, &outbox, item).await?;
                 drop(permit);
                 anyhow::Ok(())
             });
@@ -333,6 +373,23 @@ pub async fn drain_once(
         r??;
     }
     Ok(worked)
+}
+
+/// One claimed item from its stages to its recorded outcome: the body of every worker task.
+/// The lease is renewed while the item is worked; if it is lost all the same, the work stops
+/// where it is (a call in flight is abandoned, already marked unconfirmed).
+async fn work_item(
+    tenant: &Arc<TenantCtx>,
+    outbox: &Outbox,
+    item: crate::outbox::ClaimedItem,
+) -> anyhow::Result<()> {
+    let how = tokio::select! {
+        how = stages::process(tenant, outbox, &item) => how,
+        _ = keep_lease(outbox, &item) => Finish::Release,
+    };
+    log_finish(&tenant.name, &item.key, &how);
+    outbox.finish(&item, how).await?;
+    Ok(())
 }
 
 /// Renews the item's lease every third of its length; returns only when it was lost.

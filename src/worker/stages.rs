@@ -80,10 +80,7 @@ pub async fn process(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Fi
             match e.class() {
                 ErrorClass::Permanent => Finish::Failed { code, message },
                 ErrorClass::Credentials => {
-                    ctx.pause_with(
-                        Duration::from_secs(60),
-                        format!("credentials refused: {message}"),
-                    );
+                    ctx.pause_refused(Duration::from_secs(60), format!("{code}: {message}"));
                     Finish::Retry {
                         delay_us: 60_000_000,
                         code,
@@ -448,7 +445,10 @@ where
     let mut delay = Duration::from_millis(200);
     let mut attempt = 0;
     loop {
-        ctx.wait_unpaused().await;
+        // A stop while waiting out a pause gives the lease back at once.
+        if !ctx.wait_unpaused().await {
+            return Err(Stop::Lost);
+        }
         ctx.limits.acquire(method).await;
         if !item.lease.holds() {
             return Err(Stop::Lost);

@@ -2,6 +2,7 @@
 //! CLI and the official SDK. Keys are made once per test binary, since RSA key generation is slow.
 #![allow(dead_code)]
 
+pub mod daemon;
 pub mod engine;
 pub mod fake_gateway;
 pub mod photo_server;

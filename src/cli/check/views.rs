@@ -1,0 +1,127 @@
+//! The views of `check`, compared with `docs/SOURCE_CONTRACT.md`: every contract column present,
+//! and of the contract's type: BIGINT columns an integer type, the others text. A NUMERIC money
+//! column would otherwise fail every read with a driver message that names neither the view nor
+//! the column. SQLite declares no types on view columns, so there only presence is checked.
+
+use super::Report;
+use crate::db::{Db, Dialect};
+use crate::source::VIEWS;
+
+/// The contract's BIGINT columns; every other contract column is TEXT.
+const INTEGER_COLUMNS: [&str; 18] = [
+    "lng_e6",
+    "lat_e6",
+    "bedrooms",
+    "parlors",
+    "toilets",
+    "room_area_centi",
+    "flat_area_centi",
+    "floor",
+    "total_floors",
+    "rent_fen",
+    "max_rent_fen",
+    "deposit_fen",
+    "room_face",
+    "on_shelf",
+    "rented",
+    "active",
+    "updated_at_us",
+    "can_rent",
+];
+
+fn is_integer_type(t: &str) -> bool {
+    matches!(
+        t,
+        "bigint" | "integer" | "int" | "smallint" | "tinyint" | "mediumint" | "int8" | "int4"
+    )
+}
+
+fn is_text_type(t: &str) -> bool {
+    t.contains("char") || t.contains("text")
+}
+
+pub(super) async fn compare(tenant: &str, db: &Db, report: &mut Report) {
+    for v in VIEWS {
+        let what = format!("tenant {tenant}: view {}", v.name);
+        // No rows: presence is checked here, types below, where the message can name them.
+        let sql = format!(
+            "SELECT {} FROM {} LIMIT 0",
+            v.contract_columns().join(", "),
+            v.name
+        );
+        if let Err(e) = sqlx::query(&sql).fetch_all(&db.pool).await {
+            report.line(
+                false,
+                format!("{what}: SELECT of the contract columns failed: {e}"),
+            );
+            continue;
+        }
+        let types = match column_types(db, v.name).await {
+            Ok(t) => t,
+            Err(e) => {
+                report.line(false, format!("{what}: cannot read its column types: {e}"));
+                continue;
+            }
+        };
+        let mut wrong = Vec::new();
+        for col in v.contract_columns() {
+            let Some((_, ty)) = types.iter().find(|(c, _)| *c == col) else {
+                continue;
+            };
+            let integer = INTEGER_COLUMNS.contains(&col.as_str());
+            let fits = if integer {
+                is_integer_type(ty)
+            } else {
+                is_text_type(ty)
+            };
+            if !fits {
+                let want = if integer { "BIGINT" } else { "TEXT" };
+                wrong.push(format!("{col} is {ty}, the contract says {want}"));
+            }
+        }
+        if wrong.is_empty() {
+            report.line(
+                true,
+                format!("{what}: columns and types match the contract"),
+            );
+        } else {
+            report.line(
+                false,
+                format!(
+                    "{what}: {}; CAST them in the view (docs/SOURCE_CONTRACT.md)",
+                    wrong.join("; ")
+                ),
+            );
+        }
+    }
+}
+
+/// Column names and lower-case type names of `view`; empty on SQLite (no declared types).
+async fn column_types(db: &Db, view: &str) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let sql = match db.dialect {
+        Dialect::Sqlite => return Ok(Vec::new()),
+        Dialect::Postgres => {
+            "SELECT CAST(column_name AS TEXT), CAST(data_type AS TEXT) FROM information_schema.columns \
+             WHERE table_name = $1 AND table_schema = ANY (current_schemas(false))"
+        }
+        Dialect::Mysql => {
+            "SELECT CAST(column_name AS CHAR), CAST(data_type AS CHAR) FROM information_schema.columns \
+             WHERE table_name = ? AND table_schema = DATABASE()"
+        }
+    };
+    let rows = sqlx::query(sql).bind(view).fetch_all(&db.pool).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| Some((cell(r, 0)?.to_lowercase(), cell(r, 1)?.to_lowercase())))
+        .collect())
+}
+
+/// A text cell by position; MySQL hands information_schema text to `Any` as bytes.
+fn cell(r: &sqlx::any::AnyRow, i: usize) -> Option<String> {
+    use sqlx::Row;
+    r.try_get::<String, _>(i).ok().or_else(|| {
+        r.try_get::<Vec<u8>, _>(i)
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    })
+}

@@ -1,0 +1,118 @@
+//! The daemon's worker loop for one tenant: claims items as workers free up and hands each to a
+//! task. Every tenant has its own loop, so one tenant's backlog or hung calls never hold up
+//! another's. The loop turns over at least every [`TURN`] whatever the tasks are doing (a call
+//! may hang for its whole request timeout), and each turn calls `beat`: the watchdog is fed from
+//! here, so a ping proves the scheduler is alive, not that a batch happened to end.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use super::{work_item, Part, TenantCtx, WorkerSettings};
+use crate::outbox::Outbox;
+
+/// Longest time between two turns of the loop.
+pub const TURN: Duration = Duration::from_millis(100);
+/// How long to wait before asking again when nothing was due.
+const IDLE: Duration = Duration::from_millis(250);
+/// How long to wait after a claim failed (state database trouble).
+const CLAIM_RETRY: Duration = Duration::from_secs(1);
+
+/// Works `tenant`'s items until `stop` is cancelled, then finishes the tasks in flight.
+/// `wake` is notified by the change feed when it queued work.
+pub async fn tenant_loop(
+    tenant: Arc<TenantCtx>,
+    outbox: Outbox,
+    owner: String,
+    settings: WorkerSettings,
+    wake: Arc<Notify>,
+    stop: CancellationToken,
+    beat: impl Fn(),
+) -> anyhow::Result<()> {
+    // Permits bound the items in flight; items are claimed only for free permits, so nothing
+    // waits leased in memory.
+    let permits = Arc::new(Semaphore::new(settings.concurrency));
+    let mut tasks = tokio::task::JoinSet::new();
+    // Claim in batches of at least half the workers: a claim is a transaction, and one per
+    // finished item would queue behind every worker's writes (on SQLite, one connection).
+    let batch = (settings.concurrency / 2).max(1);
+    let mut next_claim = Instant::now();
+    while !stop.is_cancelled() {
+        beat();
+        while let Some(r) = tasks.try_join_next() {
+            report(&tenant, r);
+        }
+        let free = permits.available_permits();
+        // A failing state database does not stop the claims: they are how its recovery shows.
+        let can_work = !tenant.paused() && !tenant.health.blocked_except(Part::State);
+        if can_work
+            && free > 0
+            && (free >= batch || tasks.is_empty())
+            && Instant::now() >= next_claim
+        {
+            match outbox
+                .claim(
+                    &tenant.name,
+                    &owner,
+                    free,
+                    settings.lease,
+                )
+                .await
+            {
+                Ok(items) => {
+                    tenant.health.recovered(Part::State);
+                    if items.len() < free {
+                        next_claim = Instant::now() + IDLE;
+                    }
+                    for item in items {
+                        // A permit per claimed item: there are `free` of them, so this never waits.
+                        let permit = permits.clone().acquire_owned().await?;
+                        let (tenant, outbox) = (tenant.clone(), outbox.clone());
+                        tasks.spawn(async move {
+                            let r = work_item(&tenant, &outbox, item).await;
+                            drop(permit);
+                            r
+                        });
+                    }
+                }
+                Err(e) => {
+                    // Nothing is claimed, so nothing is sent that could not be recorded.
+                    tenant
+                        .health
+                        .failed(Part::State, format!("claims fail: {e:#}"));
+                    next_claim = Instant::now() + CLAIM_RETRY;
+                }
+            }
+            continue;
+        }
+        tokio::select! {
+            _ = stop.cancelled() => {}
+            Some(r) = tasks.join_next(), if !tasks.is_empty() => report(&tenant, r),
+            _ = wake.notified() => next_claim = Instant::now(),
+            _ = tokio::time::sleep(TURN) => {}
+        }
+    }
+    // Stopping: no new claims; what is in flight finishes (the caller bounds how long).
+    while let Some(r) = tasks.join_next().await {
+        report(&tenant, r);
+    }
+    Ok(())
+}
+
+fn report(tenant: &TenantCtx, r: Result<anyhow::Result<()>, tokio::task::JoinError>) {
+    match r {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            let e = format!("{e:#}");
+            tracing::warn!(tenant = %tenant.name, error = %e,
+                "a room's outcome was not recorded; its lease expires and it is worked again");
+            tenant
+                .health
+                .failed(Part::State, format!("outcomes not recorded: {e}"));
+        }
+        Err(e) if e.is_cancelled() => {}
+        Err(e) => tracing::error!(tenant = %tenant.name, error = %e, "a worker task panicked"),
+    }
+}
