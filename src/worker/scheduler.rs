@@ -53,12 +53,7 @@ pub async fn tenant_loop(
             && Instant::now() >= next_claim
         {
             match outbox
-                .claim(
-                    &tenant.name,
-                    &owner,
-                    free,
-                    settings.lease,
-                )
+                .claim(&tenant.name, &owner, free, settings.lease)
                 .await
             {
                 Ok(items) => {

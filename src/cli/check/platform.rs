@@ -4,7 +4,8 @@
 //! refused credentials, an HTTP error or an answer that fails verification are not.
 
 use super::Report;
-use crate::alipay::error::ErrorClass;
+use crate::alipay::error::{classify, ErrorClass};
+use crate::alipay::response::ResponseError;
 use crate::alipay::{AlipayClient, AlipayError};
 use crate::config::TenantConfig;
 
@@ -43,6 +44,20 @@ fn judge(t: &TenantConfig, e: &AlipayError) -> (bool, String) {
             format!(
                 "the platform refused the credentials ({e}); check that private_key_file {} is \
                  the key whose public half is uploaded for app_id {}",
+                t.private_key_file.display(),
+                t.app_id
+            ),
+        ),
+        // The gateway leaves credential refusals unsigned: not believed by the worker, but the
+        // likeliest cause to name here.
+        AlipayError::Response {
+            source: ResponseError::UnsignedError { code, sub_code, .. },
+            ..
+        } if classify(code, sub_code) == ErrorClass::Credentials => (
+            false,
+            format!(
+                "the gateway refused the credentials in an unsigned answer ({e}); check that \
+                 private_key_file {} is the key whose public half is uploaded for app_id {}",
                 t.private_key_file.display(),
                 t.app_id
             ),
