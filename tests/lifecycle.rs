@@ -569,3 +569,33 @@ async fn transient_photo_errors_retry_the_room() {
     );
     assert!(hits.load(Ordering::SeqCst) >= 3);
 }
+
+// Rule breaks name the source column and value behind the platform field; personal data is
+// named by column only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rule_breaks_name_the_source_column_and_value() {
+    let env = env_with(Backend::Sqlite, 4, |_| {}).await;
+    let rt = runtime(&env, 20, "", "").await;
+    let (id,): (i64,) = sqlx::query_as(
+        "SELECT id FROM flats WHERE rent_type = 'whole' AND listed = 1 ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&env.op.pool)
+    .await
+    .unwrap();
+    env.exec(&format!(
+        "UPDATE flats SET rent = 50, agent_tel = '13812345678' WHERE id = {id}"
+    ))
+    .await;
+    resync(&rt, Duration::from_secs(20)).await.unwrap();
+    let (status, _, error) = item(&rt, &format!("{id}00")).await;
+    assert_eq!(status, "invalid");
+    assert!(
+        error.contains("room_amount") && error.contains("rent_fen = 5000"),
+        "{error}"
+    );
+    assert!(error.contains("owners_tel (value withheld)"), "{error}");
+    assert!(
+        !error.contains("13812345678"),
+        "a phone number in a message: {error}"
+    );
+}

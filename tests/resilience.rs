@@ -259,6 +259,18 @@ async fn a_tenant_with_a_wrong_mariadb_password_is_paused_and_the_other_goes_on(
         "one line per change of state:\n{log}"
     );
     assert!(log.contains("Access denied"), "the cause is logged:\n{log}");
+    // `rentsync status` asks the running daemon and names the paused tenant too.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rentsync"))
+        .args(["status", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("tenant broken"),
+        "status does not name the paused tenant:\n{text}"
+    );
+    assert!(!text.contains("wrong-password"), "{text}");
     d.signal("-TERM");
     assert!(d.child.wait().unwrap().success(), "{}", d.log());
     env.cleanup().await;

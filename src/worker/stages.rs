@@ -134,11 +134,7 @@ async fn run(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Result<Opt
         let value = serde_json::to_value(&payload).map_err(anyhow::Error::from)?;
         let breaks = rules::check(method, &value, &check).map_err(anyhow::Error::from)?;
         if !breaks.is_empty() {
-            let message = breaks
-                .iter()
-                .map(|v| format!("room {key}: {}", v.message(), key = item.key))
-                .collect::<Vec<_>>()
-                .join("; ");
+            let message = crate::plan::breaks_text(listing, &breaks);
             return Err(invalid(ctx, outbox, item, &mut synced, message).await);
         }
         send(
