@@ -758,3 +758,39 @@ async fn a_full_disk_under_the_state_database_turns_readyz_503_and_work_resumes_
     assert!(d.child.wait().unwrap().success(), "{}", d.log());
     env.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tenant_whose_key_file_appears_later_joins_without_a_reload() {
+    let env = Env::new(Backend::Sqlite, 10, |_| {}).await;
+    let port = free_port();
+    let config = config_with_ops(&env, port, "");
+    let late_key = env.dir.path().join("late_private_key.pem");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&second_tenant(
+        &env,
+        "late",
+        &env.op_url,
+        Some(&late_key.display().to_string()),
+    ));
+    std::fs::write(&config, text).unwrap();
+    let mut d = Daemon::start(&config, env.dir.path(), None);
+    wait_readyz_naming(&d, "tenant late").await;
+    std::fs::copy(common::keys().path("app_private_key.pem"), &late_key).unwrap();
+    let started = Instant::now();
+    loop {
+        let (code, body) = d.get("/readyz").await;
+        if !body.contains("tenant late") {
+            assert_eq!(code, 200, "{body}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the tenant never joined: {body}\n{}",
+            d.log()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    d.signal("-TERM");
+    assert!(d.child.wait().unwrap().success(), "{}", d.log());
+    env.cleanup().await;
+}
