@@ -31,15 +31,16 @@ use ids::IdStore;
 use payload::{shows, Location};
 use settings::HousingSettings;
 
-const HOUSING_ID: &str = "housing_id";
-const APARTMENT_ID: &str = "apartment_id";
-const APARTMENT_HOUSE_ID: &str = "apartment_house_id";
+// Cache kinds: the column is VARCHAR(16) on PostgreSQL and MySQL, so every kind stays within 16.
+const HOUSING_ID: &str = "hs_housing_id";
+const APARTMENT_ID: &str = "hs_apartment_id";
+const APARTMENT_HOUSE_ID: &str = "hs_apt_house_id";
 /// Written before an add: "an add may have landed".
-const ADDING: &str = "housing_adding";
+const ADDING: &str = "hs_adding";
 /// `on` or `off`, as last confirmed, so an unchanged shelf state costs no call.
-const SHELF: &str = "housing_shelf";
+const SHELF: &str = "hs_shelf";
 /// A community id → where it is, for apartments (which carry codes, not a community id).
-const LOCATION: &str = "housing_location";
+const LOCATION: &str = "hs_location";
 
 pub struct HousingPlatform {
     client: AlipayClient,
@@ -395,7 +396,8 @@ impl Platform for HousingPlatform {
     }
 
     fn cache_kind(&self, what: &str) -> String {
-        format!("housing_{what}")
+        // `hs_community`, `hs_photo`: within the 16 characters of the kind column.
+        format!("hs_{what}")
     }
 
     fn takes_community_codes(&self) -> bool {
@@ -464,10 +466,9 @@ impl Platform for HousingPlatform {
             }
         };
         let text = serde_json::to_string(&at).map_err(|e| store_error(e.into()))?;
-        self.ids
-            .replace(LOCATION, &id, &text)
-            .await
-            .map_err(store_error)?;
+        // First writer wins: a community's place does not change, and a replace (delete, then
+        // insert) would leave a moment in which a concurrent apartment add finds nothing.
+        self.put(LOCATION, &id, &text).await?;
         Ok(CommunityRef::Code(id))
     }
 
