@@ -429,7 +429,6 @@ qps = 0
             "state_database",
             "gateway must be",
             "app_id must be",
-            "not implemented yet",
             "source_database",
             "rates.qps",
             "photo_hosts_allow",
