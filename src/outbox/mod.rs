@@ -114,10 +114,14 @@ impl Outbox {
         .await;
         match insert {
             Ok(_) => Ok(value.to_string()),
-            Err(_) => Ok(self
-                .cache_get(tenant, kind, key)
-                .await?
-                .unwrap_or_else(|| value.to_string())),
+            // Another writer was first: its value stands. Any other failure is an error, never a
+            // value silently left unstored (a platform id lost that way means a second add).
+            Err(e) => match self.cache_get(tenant, kind, key).await? {
+                Some(stored) => Ok(stored),
+                None => Err(anyhow::anyhow!(
+                    "cannot store {kind} {key} in the state database: {e}"
+                )),
+            },
         }
     }
 
