@@ -3,6 +3,7 @@
 //! PostgreSQL or MySQL when several replicas share the work (decision 8).
 
 mod cache;
+mod explain;
 mod holds;
 mod items;
 mod migrate;
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sqlx::Row;
 
+pub use explain::{CallRecord, ItemRecord};
 pub use holds::DelistHold;
 pub use items::{
     maybe_live, ClaimedItem, EnqueueCounts, Finish, ItemStatus, ItemSummary, LeaseWatch,

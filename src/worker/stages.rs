@@ -135,12 +135,14 @@ async fn run(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Result<Opt
             let message = crate::plan::breaks_text(listing, &breaks);
             return Err(invalid(ctx, outbox, item, &mut synced, message).await);
         }
+        // What went out, kept for `rentsync explain` (the room as resolved: ids, photos, state).
+        let sent = serde_json::to_string(&room).map_err(anyhow::Error::from)?;
         send(
             ctx,
             outbox,
             item,
             &mut synced,
-            Some(&payload_hash),
+            Some((&payload_hash, &sent)),
             &state_label,
             ctx.platform.stage_method(Stage::Room(room.flats_tag())),
             || ctx.platform.upsert_room(&room, adding),
@@ -216,14 +218,15 @@ fn room_missing(e: &AlipayError) -> bool {
 }
 
 /// A call that can change what the platform shows: marked unconfirmed before, recorded after
-/// the answer (`payload` `None`: the content is left as it is).
+/// the answer. `payload` is the content's hash and the room as sent; `None` for a state call,
+/// which leaves the content as it is.
 #[allow(clippy::too_many_arguments)]
 async fn send<T, F, Fut>(
     ctx: &TenantCtx,
     outbox: &Outbox,
     item: &ClaimedItem,
     synced: &mut Synced,
-    payload: Option<&str>,
+    payload: Option<(&str, &str)>,
     state: &str,
     method: &str,
     f: F,
@@ -238,7 +241,7 @@ where
     if !marked {
         let mark_payload = payload.map(|_| UNCONFIRMED);
         if !outbox
-            .record_progress(item, mark_payload, Some(UNCONFIRMED))
+            .record_progress(item, mark_payload, None, Some(UNCONFIRMED))
             .await?
         {
             return Err(Stop::Lost);
@@ -250,10 +253,14 @@ where
     }
     match call(ctx, outbox, item, method, f).await {
         Ok(v) => {
-            if !outbox.record_progress(item, payload, Some(state)).await? {
+            let (hash, sent) = (payload.map(|p| p.0), payload.map(|p| p.1));
+            if !outbox
+                .record_progress(item, hash, sent, Some(state))
+                .await?
+            {
                 return Err(Stop::Lost);
             }
-            if let Some(p) = payload {
+            if let Some((p, _)) = payload {
                 synced.payload = Some(p.into());
             }
             synced.state = Some(state.into());
