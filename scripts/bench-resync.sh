@@ -21,7 +21,7 @@ sandbox=$!
 trap 'kill $sandbox 2>/dev/null || true' EXIT
 sleep 1
 cat > "$work/bench.toml" <<TOML
-state_database = "sqlite://$work/state.db"
+state_database = "${RENTSYNC_BENCH_STATE:-sqlite://$work/state.db}"
 [worker]
 concurrency = $conc
 [[tenant]]

@@ -656,3 +656,32 @@ async fn explain_tells_why_a_room_is_or_is_not_live() {
     let (ok, text) = explain("no-such-room");
     assert!(!ok, "an unknown room is a failure: {text}");
 }
+
+// Claims alternate between kinds (each its own platform method and rate limit), so a backlog of
+// one kind never keeps the workers off the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn claims_alternate_between_kinds() {
+    let env = env_with(Backend::Sqlite, 60, |_| {}).await;
+    let rt = runtime(&env, 20, "", "").await;
+    let t = &rt.tenants[0];
+    full_scan(
+        t,
+        t.source.as_ref().unwrap(),
+        &rt.outbox,
+        &rt.cfg.source.feed(),
+    )
+    .await
+    .unwrap();
+    let items = rt
+        .outbox
+        .claim("t1", "test", 4, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = items.iter().map(|i| i.kind.as_str()).collect();
+    assert_eq!(kinds.len(), 4);
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "concentration").count(),
+        2,
+        "{kinds:?}"
+    );
+}

@@ -42,6 +42,9 @@ fn fenced<'q>(query: AnyQuery<'q>, item: &'q ClaimedItem) -> AnyQuery<'q> {
 }
 use crate::plan::{InvalidListings, Listing, Plan};
 
+/// The kinds of item, each claimed in turn (see [`Outbox::claim`]).
+const CLAIM_KINDS: [&str; 2] = ["dispersion", "concentration"];
+
 /// `synced_payload_hash` / `synced_state` while a call is unanswered: the platform may or may not
 /// have applied it.
 pub const UNCONFIRMED: &str = "unconfirmed";
@@ -365,20 +368,41 @@ impl Outbox {
         let lease_us = lease.as_micros() as i64;
         let now = self.db.now_us().await?;
         let mut tx = self.db.pool.begin().await?;
+        // Each kind goes through its own platform method with its own rate limit. Claimed in one
+        // queue, a backlog of one kind would keep the workers on that method's limit while the
+        // other's sat idle: the run would take the sum of the two instead of the longer one. So
+        // each kind is read on its own and the claims alternate between them.
         let sql = self.db.sql(&format!(
             "SELECT kind, item_key, listing, content_hash, state, synced_payload_hash, synced_state, \
-             attempts, fencing, invalid_reason FROM rentsync_items WHERE tenant = ? AND \
+             attempts, fencing, invalid_reason FROM rentsync_items WHERE tenant = ? AND kind = ? AND \
              ((status IN ('pending', 'retry') AND next_attempt_us <= ?) OR (status = 'leased' AND lease_expires_us < ?)) \
              ORDER BY next_attempt_us LIMIT {}{}",
             limit.max(1),
             self.db.dialect.skip_locked()
         ));
-        let rows: Vec<AnyRow> = sqlx::query(&sql)
-            .bind(tenant)
-            .bind(now)
-            .bind(now)
-            .fetch_all(&mut *tx)
-            .await?;
+        let mut queues = Vec::with_capacity(CLAIM_KINDS.len());
+        for kind in CLAIM_KINDS {
+            let rows: Vec<AnyRow> = sqlx::query(&sql)
+                .bind(tenant)
+                .bind(kind)
+                .bind(now)
+                .bind(now)
+                .fetch_all(&mut *tx)
+                .await?;
+            queues.push(rows.into_iter());
+        }
+        let mut rows = Vec::with_capacity(limit);
+        while rows.len() < limit.max(1) {
+            let before = rows.len();
+            for q in &mut queues {
+                if rows.len() < limit.max(1) {
+                    rows.extend(q.next());
+                }
+            }
+            if rows.len() == before {
+                break;
+            }
+        }
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
             let kind: String = row.try_get("kind")?;

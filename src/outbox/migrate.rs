@@ -29,6 +29,12 @@ const MIGRATIONS: &[Migration] = &[
         mysql: include_str!("../../migrations/mysql/0003_last_sent.sql"),
         sqlite: include_str!("../../migrations/sqlite/0003_last_sent.sql"),
     },
+    Migration {
+        version: 5,
+        postgres: include_str!("../../migrations/postgres/0005_claim_by_kind.sql"),
+        mysql: include_str!("../../migrations/mysql/0005_claim_by_kind.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0005_claim_by_kind.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Replicas that start together
@@ -82,8 +88,11 @@ async fn apply(db: &Db, conn: &mut sqlx::AnyConnection) -> anyhow::Result<Vec<i6
         for stmt in statements(text) {
             match sqlx::query(&stmt).execute(&mut *conn).await {
                 Ok(_) => {}
-                // SQLite has no ADD COLUMN IF NOT EXISTS: a column added before a crash is there.
-                Err(e) if e.to_string().contains("duplicate column name") => {}
+                // SQLite has no ADD COLUMN IF NOT EXISTS, MySQL no CREATE INDEX IF NOT EXISTS:
+                // a column or index made before a crash is there.
+                Err(e)
+                    if e.to_string().contains("duplicate column name")
+                        || e.to_string().contains("Duplicate key name") => {}
                 Err(e) => anyhow::bail!("migration {} failed: {e}\n{stmt}", m.version),
             }
         }

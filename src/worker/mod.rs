@@ -344,9 +344,10 @@ pub async fn drain_once(
     while !stop.load(Ordering::Relaxed) {
         // Claim only what free workers can take: items never wait leased in memory.
         let free = permits.available_permits();
-        // Claim in batches of at least half the workers: a claim is a transaction, and one per
-        // finished item would queue behind every worker's writes (on SQLite, one connection).
-        if free < (settings.concurrency / 2).max(1) && !tasks.is_empty() {
+        // Claim in batches of at least a quarter of the workers: a claim is a transaction, and
+        // one per finished item would queue behind every worker's writes (on SQLite, one
+        // connection); waiting for half left a quarter of the workers idle on average.
+        if free < (settings.concurrency / 4).max(1) && !tasks.is_empty() {
             if let Some(r) = tasks.join_next().await {
                 r??;
             }

@@ -35,9 +35,10 @@ pub async fn tenant_loop(
     // waits leased in memory.
     let permits = Arc::new(Semaphore::new(settings.concurrency));
     let mut tasks = tokio::task::JoinSet::new();
-    // Claim in batches of at least half the workers: a claim is a transaction, and one per
-    // finished item would queue behind every worker's writes (on SQLite, one connection).
-    let batch = (settings.concurrency / 2).max(1);
+    // Claim in batches of at least a quarter of the workers: a claim is a transaction, and one
+    // per finished item would queue behind every worker's writes (on SQLite, one connection);
+    // waiting for half left a quarter of the workers idle on average.
+    let batch = (settings.concurrency / 4).max(1);
     let mut next_claim = Instant::now();
     while !stop.is_cancelled() {
         beat();
