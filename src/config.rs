@@ -209,6 +209,8 @@ pub struct TenantConfig {
     /// older values") or take it `off_shelf` until the source is fixed.
     #[serde(default)]
     pub invalid_listings: crate::plan::InvalidListings,
+    /// The operator's Tmall Haofang app on the TOP gateway (lease queries, escrow invitations).
+    pub tmall: Option<crate::tmall::TmallConfig>,
 }
 
 fn default_long_edge() -> u32 {
@@ -252,6 +254,9 @@ impl Config {
                     *p = base.join(&*p);
                 }
             }
+            if let Some(tmall) = t.tmall.as_mut() {
+                tmall.resolve_paths(base);
+            }
         }
         cfg.validate()?;
         Ok(cfg)
@@ -290,6 +295,11 @@ impl Config {
                     "tenant {:?}: family \"housing\" (alipay.commerce.housing.*) is not implemented yet",
                     t.name
                 ));
+            }
+            if let Some(tmall) = &t.tmall {
+                for p in tmall.problems() {
+                    problems.push(format!("tenant {:?}: {p}", t.name));
+                }
             }
             if let Some(url) = &t.source_database {
                 if let Err(e) = crate::db::Dialect::of_url(url) {
