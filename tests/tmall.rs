@@ -1,0 +1,277 @@
+//! Tmall Haofang end to end over loopback: the TOP client against the TOP sandbox. Signatures by
+//! all three methods, wrong secrets and sessions refused with the fix named, bans honoured with
+//! no call during them, `isp.*` retried for queries, never a second CREATE after an unknown
+//! outcome, the "required when" rules before sending, and every lease status, bill type and
+//! bill status of seed 002 seen through the client.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use rentsync::secret::Secret;
+use rentsync::tmall::escrow::{EscrowOperate, OperateType, SecondHandOrderOperateRequest};
+use rentsync::tmall::lease::{
+    BillStatus, BillType, LeaseQuery, LeaseStatus, QueryStatusDTO, QueryType,
+};
+use rentsync::tmall::sandbox::{TopFault, TopSandbox, TopSandboxConfig};
+use rentsync::tmall::{ErrorClass, SignMethod, TopClient, TopConfig, TopError};
+
+const SECRET: &str = "sandbox-secret-7f3a";
+const SESSION: &str = "sess-6102a1b2c3";
+const LEASE: &str = "tmall.alihouse.trade.rent.lease.query";
+const OPERATE: &str = "tmall.alihouse.trade.order.second.house.operate";
+
+async fn sandbox(session: bool) -> (TopSandbox, String) {
+    let mut cfg = TopSandboxConfig::new("12345678", Secret::new(SECRET));
+    if session {
+        cfg.session = Some(Secret::new(SESSION));
+    }
+    let sb = TopSandbox::new(cfg);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/router/rest", listener.local_addr().unwrap());
+    let router = sb.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (sb, url)
+}
+
+fn client(url: &str, secret: &str, method: SignMethod) -> TopClient {
+    let mut cfg = TopConfig::new(url, "12345678", Secret::new(secret));
+    cfg.sign_method = method;
+    cfg.session = Some(Secret::new(SESSION));
+    cfg.backoff_base = Duration::from_millis(20);
+    cfg.request_timeout = Duration::from_secs(2);
+    TopClient::new(cfg).unwrap()
+}
+
+fn query(no: &str) -> LeaseQuery {
+    LeaseQuery(QueryStatusDTO {
+        lease_order_no: no.into(),
+        bill_no_list: None,
+        phase: None,
+        query_type: QueryType::Lease,
+        merchant_open_id: 1232,
+    })
+}
+
+fn escrow() -> SecondHandOrderOperateRequest {
+    serde_json::from_str(include_str!("data/tmall/escrow_create.json")).unwrap()
+}
+
+#[tokio::test]
+async fn every_sign_method_is_accepted_by_the_sandbox() {
+    let (_sb, url) = sandbox(true).await;
+    for m in [SignMethod::Md5, SignMethod::Hmac, SignMethod::HmacSha256] {
+        let lease = client(&url, SECRET, m).call(&query("LEASE-SIGN")).await;
+        let lease = lease.unwrap_or_else(|e| panic!("{m:?}: {e}"));
+        assert_eq!(lease.status, Some(LeaseStatus::TenantInitiate));
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_secret_is_refused_with_the_fix_named_and_the_secret_never_shown() {
+    let (sb, url) = sandbox(true).await;
+    let err = client(&url, "not-the-secret", SignMethod::HmacSha256)
+        .call(&query("LEASE-SIGN"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.class(), ErrorClass::Credentials);
+    let text = format!("{err} {err:?}");
+    assert!(
+        text.contains("code 25") && text.contains("app_secret_file"),
+        "{text}"
+    );
+    for secret in ["not-the-secret", SECRET, SESSION] {
+        assert!(!text.contains(secret), "{text}");
+    }
+    // Permanent: one call, no retries.
+    assert_eq!(sb.calls().len(), 1);
+}
+
+#[tokio::test]
+async fn a_wrong_session_names_the_reauthorisation_step() {
+    let (_sb, url) = sandbox(true).await;
+    let mut cfg = TopConfig::new(&url, "12345678", Secret::new(SECRET));
+    cfg.session = Some(Secret::new("expired-token"));
+    let err = TopClient::new(cfg)
+        .unwrap()
+        .call(&query("LEASE-SIGN"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.class(), ErrorClass::Session);
+    let text = err.to_string();
+    assert!(
+        text.contains("re-authorise") && text.contains("session_file"),
+        "{text}"
+    );
+    assert!(!text.contains("expired-token"), "{text}");
+}
+
+#[tokio::test]
+async fn a_ban_is_honoured_with_no_call_of_that_method_during_it() {
+    let (sb, url) = sandbox(true).await;
+    let c = client(&url, SECRET, SignMethod::HmacSha256);
+    sb.inject(LEASE, TopFault::Ban { secs: 2 });
+    let started = Instant::now();
+    let other = c.clone();
+    // Another worker of the same client asks meanwhile: it must wait as well.
+    let second = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        other.call(&query("LEASE-CLOSE")).await
+    });
+    let lease = c.call(&query("LEASE-SIGN")).await.unwrap();
+    assert_eq!(lease.lease_order_no, "LEASE-SIGN");
+    second.await.unwrap().unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    let calls: Vec<_> = sb
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == LEASE)
+        .collect();
+    assert_eq!(calls[0].outcome, "code 7");
+    let ban_end = calls[0].at + Duration::from_secs(2);
+    for c in &calls[1..] {
+        assert!(
+            c.at >= ban_end,
+            "a call came {:?} before the ban ended",
+            ban_end - c.at
+        );
+        assert_eq!(c.outcome, "ok");
+    }
+    assert_eq!(calls.len(), 3);
+}
+
+#[tokio::test]
+async fn a_ban_longer_than_the_cap_stops_the_method_without_calling_again() {
+    let (sb, url) = sandbox(true).await;
+    let c = client(&url, SECRET, SignMethod::Hmac);
+    sb.inject(LEASE, TopFault::Ban { secs: 31062 });
+    let err = c.call(&query("LEASE-SIGN")).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TopError::BanTooLong {
+                secs: 31062,
+                cap: 60,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = c.call(&query("LEASE-SIGN")).await.unwrap_err();
+    assert!(matches!(err, TopError::MethodStopped { .. }), "{err:?}");
+    assert_eq!(sb.calls().len(), 1, "the stopped method was called again");
+    // Other methods go on.
+    c.call(&EscrowOperate(escrow())).await.unwrap();
+}
+
+#[tokio::test]
+async fn isp_errors_are_retried_for_queries() {
+    let (sb, url) = sandbox(true).await;
+    sb.inject(LEASE, TopFault::IspAfterApply);
+    let lease = client(&url, SECRET, SignMethod::Md5)
+        .call(&query("LEASE-SIGN"))
+        .await
+        .unwrap();
+    assert_eq!(lease.lease_order_no, "LEASE-SIGN");
+    let outcomes: Vec<_> = sb.calls().into_iter().map(|c| c.outcome).collect();
+    assert_eq!(outcomes, ["code 15", "ok"]);
+}
+
+#[tokio::test]
+async fn no_second_create_after_a_timeout_or_an_isp_error() {
+    let (sb, url) = sandbox(true).await;
+    let c = client(&url, SECRET, SignMethod::HmacSha256);
+    for fault in [
+        TopFault::HangAfterApply { ms: 3000 },
+        TopFault::IspAfterApply,
+    ] {
+        let mut req = escrow();
+        let source_no = format!("CASE-{fault:?}");
+        req.source_no = Some(source_no.clone());
+        sb.inject(OPERATE, fault);
+        let err = c.call(&EscrowOperate(req)).await.unwrap_err();
+        assert_eq!(err.class(), ErrorClass::Unknown, "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("nothing was resent") && text.contains(&source_no),
+            "{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(sb.creates(&source_no), 1);
+    }
+}
+
+#[tokio::test]
+async fn create_then_modify_and_the_rules_refuse_before_sending() {
+    let (sb, url) = sandbox(true).await;
+    let c = client(&url, SECRET, SignMethod::HmacSha256);
+    let created = c.call(&EscrowOperate(escrow())).await.unwrap();
+    let no = created.house_order_no.clone().unwrap();
+    assert!(created.buyer_url.is_some() && created.landlord_url.is_some());
+
+    let mut modify = escrow();
+    modify.operate_type = OperateType::Modify;
+    modify.house_order_no = Some(no.clone());
+    modify.deposit_amount = Some(rentsync::tmall::wire::Fen(12_345_600));
+    c.call(&EscrowOperate(modify)).await.unwrap();
+    assert_eq!(
+        sb.escrow(&no).unwrap().deposit_amount.unwrap().0,
+        12_345_600
+    );
+
+    let calls = sb.calls().len();
+    let mut bad = escrow();
+    bad.operate_type = OperateType::Modify;
+    let err = c.call(&EscrowOperate(bad)).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("operate_request.house_order_no: is required when operate_type is MODIFY"),
+        "{err}"
+    );
+    let mut bad = escrow();
+    bad.service_provider_name = None;
+    bad.item_id = None;
+    let text = c.call(&EscrowOperate(bad)).await.unwrap_err().to_string();
+    assert!(
+        text.contains("service_provider_name") && text.contains("item_id"),
+        "{text}"
+    );
+    assert_eq!(
+        sb.calls().len(),
+        calls,
+        "a refused request reached the gateway"
+    );
+    // Masked in the error too: no card number or phone.
+    assert!(
+        !text.contains("18600001111") && !text.contains("420106"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn every_lease_status_bill_type_and_bill_status_is_seen_through_the_client() {
+    let (sb, url) = sandbox(true).await;
+    let c = client(&url, SECRET, SignMethod::HmacSha256);
+    let (mut statuses, mut types, mut bill_statuses) =
+        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for no in rentsync::tmall::sandbox::SCRIPTED {
+        loop {
+            let lease = c.call(&query(no)).await.unwrap();
+            statuses.extend(lease.status.clone());
+            for b in &lease.bill_dto_list {
+                types.extend(b.bill_type);
+                bill_statuses.extend(b.status.clone());
+                assert!(b.amount.is_some_and(|a| a.0 > 0));
+            }
+            if !sb.advance(no) {
+                break;
+            }
+        }
+    }
+    assert_eq!(statuses.len(), LeaseStatus::ALL.len(), "{statuses:?}");
+    assert_eq!(types.len(), BillType::ALL.len(), "{types:?}");
+    assert_eq!(
+        bill_statuses.len(),
+        BillStatus::ALL.len(),
+        "{bill_statuses:?}"
+    );
+}
