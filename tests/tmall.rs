@@ -275,3 +275,114 @@ async fn every_lease_status_bill_type_and_bill_status_is_seen_through_the_client
         "{bill_statuses:?}"
     );
 }
+
+/// Runs `rentsync tmall ARGS` against the sandbox; returns (exit code, stdout, stderr).
+async fn cli(url: &str, secret: &str, args: &[&str]) -> (i32, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, format!("{secret}\n")).unwrap();
+    let session_file = dir.path().join("session");
+    std::fs::write(&session_file, format!("  {SESSION}\n")).unwrap();
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_rentsync"));
+    cmd.arg("tmall").args(args).args([
+        "--gateway",
+        url,
+        "--app-key",
+        "12345678",
+        "--app-secret-file",
+        secret_file.to_str().unwrap(),
+        "--session-file",
+        session_file.to_str().unwrap(),
+        "--sign-method",
+        "md5",
+    ]);
+    cmd.env_remove("RENTSYNC_CONFIG")
+        .env("RENTSYNC_LOG", "debug");
+    let out = cmd.output().await.unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn cli_lease_show_prints_status_and_every_bill() {
+    let (sb, url) = sandbox(true).await;
+    sb.advance("LEASE-FULL");
+    let (code, out, err) = cli(
+        &url,
+        SECRET,
+        &["lease", "show", "LEASE-FULL", "--merchant-open-id", "1232"],
+    )
+    .await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("lease LEASE-FULL: ACHIEVEMENT"), "{out}");
+    assert_eq!(out.matches(" PAYABLE ").count(), 15, "{out}");
+    assert!(
+        out.contains("CheckOutReceivable") && out.contains("104.00"),
+        "{out}"
+    );
+    let (code, out, _) = cli(
+        &url,
+        SECRET,
+        &[
+            "lease",
+            "show",
+            "LEASE-SIGN",
+            "--merchant-open-id",
+            "1",
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["bill_dto_list"][0]["amount"], 400_000);
+    for text in [&out, &err] {
+        assert!(!text.contains(SECRET) && !text.contains(SESSION));
+    }
+}
+
+#[tokio::test]
+async fn cli_escrow_create_masks_cards_and_phones_and_a_wrong_secret_is_named() {
+    let (_sb, url) = sandbox(true).await;
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/tmall/escrow_create.json"
+    );
+    let (code, out, err) = cli(&url, SECRET, &["escrow", "create", "--file", file]).await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("house_order_no HO"), "{out}");
+    assert!(
+        out.contains("card 420***********1234") && out.contains("phone 186****5678"),
+        "{out}"
+    );
+    for text in [&out, &err] {
+        for raw in [
+            "420106199001011234",
+            "18612345678",
+            "6222020200112233445",
+            SECRET,
+            SESSION,
+        ] {
+            assert!(!text.contains(raw), "{raw} in {text}");
+        }
+    }
+    let (code, _, _) = cli(&url, SECRET, &["escrow", "modify", "--file", file]).await;
+    assert_ne!(code, 0, "a CREATE file was sent as MODIFY");
+
+    let (code, out, err) = cli(
+        &url,
+        "wrong-secret-123",
+        &["escrow", "create", "--file", file],
+    )
+    .await;
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(
+        err.contains("Invalid Signature") && err.contains("app_secret_file"),
+        "{err}"
+    );
+    assert!(!err.contains("wrong-secret-123") && !out.contains("wrong-secret-123"));
+}
