@@ -318,9 +318,9 @@ pub fn parse_answer<T: DeserializeOwned>(method: &str, body: &[u8]) -> Result<T,
             method: method.into(),
             code: e.code,
             msg: e.msg,
-            sub_code: e.sub_code,
-            sub_msg: e.sub_msg,
-            request_id: e.request_id,
+            sub_code: e.sub_code.map(Into::into),
+            sub_msg: e.sub_msg.map(Into::into),
+            request_id: e.request_id.map(Into::into),
         });
     }
     let wrapper = format!("{}_response", method.replace('.', "_"));

@@ -42,14 +42,15 @@ pub enum TopError {
     },
     #[error("{method}: the answer is not a TOP envelope: {detail}")]
     Malformed { method: String, detail: String },
-    #[error("{method}: gateway refused: code {code} {msg}{}{}{}", opt(" ", sub_code), opt(": ", sub_msg), advice(*code, sub_code.as_deref()))]
+    /// Boxed strings keep the error small enough to return by value everywhere.
+    #[error("{method}: gateway refused: code {code} {msg}{}{}{}", opt(" ", sub_code.as_deref()), opt(": ", sub_msg.as_deref()), advice(*code, sub_code.as_deref()))]
     Platform {
         method: String,
         code: i64,
         msg: String,
-        sub_code: Option<String>,
-        sub_msg: Option<String>,
-        request_id: Option<String>,
+        sub_code: Option<Box<str>>,
+        sub_msg: Option<Box<str>>,
+        request_id: Option<Box<str>>,
     },
     #[error("{method}: refused by the business layer: code {code:?}: {message:?}")]
     Business {
@@ -80,9 +81,8 @@ pub enum TopError {
     Decode { method: String, detail: String },
 }
 
-fn opt(prefix: &str, v: &Option<String>) -> String {
-    v.as_deref()
-        .filter(|s| !s.is_empty())
+fn opt(prefix: &str, v: Option<&str>) -> String {
+    v.filter(|s| !s.is_empty())
         .map(|s| format!("{prefix}{s}"))
         .unwrap_or_default()
 }
