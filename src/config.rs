@@ -358,9 +358,12 @@ impl TenantConfig {
     /// naming the file, its mode and the fix.
     pub fn loose_secret_files(&self) -> Vec<String> {
         use std::os::unix::fs::PermissionsExt;
+        let tmall = self.tmall.as_ref();
         let files = [
             ("private_key_file", Some(&self.private_key_file)),
             ("app_auth_token_file", self.app_auth_token_file.as_ref()),
+            ("tmall.app_secret_file", tmall.map(|t| &t.app_secret_file)),
+            ("tmall.session_file", tmall.and_then(|t| t.session_file.as_ref())),
         ];
         files
             .into_iter()
