@@ -363,7 +363,10 @@ impl TenantConfig {
             ("private_key_file", Some(&self.private_key_file)),
             ("app_auth_token_file", self.app_auth_token_file.as_ref()),
             ("tmall.app_secret_file", tmall.map(|t| &t.app_secret_file)),
-            ("tmall.session_file", tmall.and_then(|t| t.session_file.as_ref())),
+            (
+                "tmall.session_file",
+                tmall.and_then(|t| t.session_file.as_ref()),
+            ),
         ];
         files
             .into_iter()

@@ -339,7 +339,8 @@ async fn cli_lease_show_prints_status_and_every_bill() {
     .await;
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["bill_dto_list"][0]["amount"], 400_000);
+    assert_eq!(v["lease"]["bill_dto_list"][0]["amount"], 400_000);
+    assert_eq!(v["history"], serde_json::json!([]));
     for text in [&out, &err] {
         assert!(!text.contains(SECRET) && !text.contains(SESSION));
     }
@@ -385,4 +386,122 @@ async fn cli_escrow_create_masks_cards_and_phones_and_a_wrong_secret_is_named() 
         "{err}"
     );
     assert!(!err.contains("wrong-secret-123") && !out.contains("wrong-secret-123"));
+}
+
+/// A fresh state database: SQLite in `dir`, or a scratch database on the local server.
+async fn state_db(kind: &str, dir: &std::path::Path) -> (String, Option<(String, String)>) {
+    let name = format!(
+        "rs_tmall_{}_{:06x}",
+        std::process::id(),
+        rand::random::<u32>() & 0xFF_FFFF
+    );
+    let admin = match kind {
+        "sqlite" => return (format!("sqlite://{}", dir.join("state.db").display()), None),
+        "postgres" => "postgres://postgres@127.0.0.1:5432/postgres",
+        _ => "mysql://root@127.0.0.1:3306/mysql",
+    };
+    let db = rentsync::db::Db::connect(admin, 1)
+        .await
+        .unwrap_or_else(|e| {
+            panic!("{admin} is not reachable ({e:#}); start it with scripts/services.sh")
+        });
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    db.pool.close().await;
+    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    (url, Some((admin.to_string(), name)))
+}
+
+async fn poller_records_every_status_once(kind: &str) {
+    use rentsync::tmall::poller::{poll_once, LeaseBook};
+    let (sb, url) = sandbox(true).await;
+    let c = client(&url, SECRET, SignMethod::HmacSha256);
+    let dir = tempfile::tempdir().unwrap();
+    let (state_url, scratch) = state_db(kind, dir.path()).await;
+    let outbox = rentsync::outbox::Outbox::open(&state_url, 2).await.unwrap();
+    let book = LeaseBook::new(outbox.db.clone());
+    for no in rentsync::tmall::sandbox::SCRIPTED {
+        assert!(book.watch("t1", no).await.unwrap());
+    }
+    assert!(!book.watch("t1", "LEASE-SIGN").await.unwrap());
+    loop {
+        let stats = poll_once(&c, &book, "t1", 1232).await.unwrap();
+        assert_eq!((stats.polled, stats.failed), (3, 0));
+        let moved: Vec<bool> = rentsync::tmall::sandbox::SCRIPTED
+            .iter()
+            .map(|n| sb.advance(n))
+            .collect();
+        if !moved.contains(&true) {
+            break;
+        }
+    }
+    // Nothing moved since the last round: nothing new is recorded.
+    let again = poll_once(&c, &book, "t1", 1232).await.unwrap();
+    assert_eq!(again.changes, 0);
+
+    let (mut statuses, mut types, mut bill_statuses) =
+        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let mut settled = false;
+    for no in rentsync::tmall::sandbox::SCRIPTED {
+        let history = book.history("t1", no).await.unwrap();
+        for h in &history {
+            match h.subject.as_str() {
+                "lease" => {
+                    statuses.insert(h.new_value.clone());
+                }
+                "bill" => {
+                    types.insert(h.bill_type.unwrap());
+                    bill_statuses.insert(h.new_value.clone());
+                    assert!(h.amount_fen.unwrap() > 0);
+                }
+                "settlement" => settled = true,
+                _ => {}
+            }
+        }
+        // Each lease status change is one row, never repeated by later polls.
+        let leases: Vec<_> = history
+            .iter()
+            .filter(|h| h.subject == "lease")
+            .map(|h| &h.new_value)
+            .collect();
+        let mut dedup = leases.clone();
+        dedup.dedup();
+        assert_eq!(leases, dedup, "{no}: {leases:?}");
+    }
+    let want: BTreeSet<String> = LeaseStatus::ALL.iter().map(|s| s.to_string()).collect();
+    assert_eq!(statuses, want);
+    assert_eq!(types.len(), 15, "{types:?}");
+    assert_eq!(bill_statuses.len(), 4, "{bill_statuses:?}");
+    assert!(settled);
+    let sign = book.history("t1", "LEASE-SIGN").await.unwrap();
+    let last = sign.iter().rev().find(|h| h.subject == "lease").unwrap();
+    assert_eq!(
+        (last.old_value.as_deref(), last.new_value.as_str()),
+        (Some("ACHIEVEMENT"), "SIGN_FINISH")
+    );
+
+    outbox.db.pool.close().await;
+    if let Some((admin, name)) = scratch {
+        let db = rentsync::db::Db::connect(&admin, 1).await.unwrap();
+        let _ = sqlx::raw_sql(&format!("DROP DATABASE {name}"))
+            .execute(&db.pool)
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn poller_records_every_status_once_on_sqlite() {
+    poller_records_every_status_once("sqlite").await;
+}
+
+#[tokio::test]
+async fn poller_records_every_status_once_on_postgres() {
+    poller_records_every_status_once("postgres").await;
+}
+
+#[tokio::test]
+async fn poller_records_every_status_once_on_mysql() {
+    poller_records_every_status_once("mysql").await;
 }

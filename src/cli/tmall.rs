@@ -14,7 +14,9 @@ use anyhow::Context;
 use crate::config::Config;
 use crate::secret::Secret;
 use crate::tmall::escrow::{EscrowOperate, OperateType, SecondHandOrderOperateRequest};
-use crate::tmall::lease::{EtcLeaseOrderDTO, LeaseQuery, QueryStatusDTO, QueryType};
+use crate::tmall::lease::{BillType, EtcLeaseOrderDTO, LeaseQuery, QueryStatusDTO, QueryType};
+use crate::tmall::poller::{poll_once, HistoryRow, LeaseBook};
+use crate::tmall::wire::Fen;
 use crate::tmall::{ErrorClass, SignMethod, TopClient, TopConfig, TopError};
 
 #[derive(Debug, clap::Args)]
@@ -35,8 +37,30 @@ pub enum TmallCommand {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum LeaseCommand {
-    /// Query a lease order now: its status and every bill.
+    /// Query a lease order now: its status and every bill, then the recorded history.
     Show(LeaseShowArgs),
+    /// Follow a lease order: the poller records its changes in the state database.
+    Watch(LeaseWatchArgs),
+    /// Poll every followed lease order and record what changed.
+    Poll(LeasePollArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LeaseWatchArgs {
+    #[command(flatten)]
+    pub top: TopArgs,
+    pub lease_order_no: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LeasePollArgs {
+    #[command(flatten)]
+    pub top: TopArgs,
+    /// One round, then exit.
+    #[arg(long)]
+    pub once: bool,
+    #[arg(long, default_value_t = 60.0)]
+    pub interval_secs: f64,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -100,6 +124,8 @@ pub struct EscrowArgs {
 pub async fn run(args: TmallArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         TmallCommand::Lease(LeaseCommand::Show(a)) => lease_show(a).await,
+        TmallCommand::Lease(LeaseCommand::Watch(a)) => lease_watch(a).await,
+        TmallCommand::Lease(LeaseCommand::Poll(a)) => lease_poll(a).await,
         TmallCommand::Escrow(EscrowCommand::Create(a)) => escrow(a, OperateType::Create).await,
         TmallCommand::Escrow(EscrowCommand::Modify(a)) => escrow(a, OperateType::Modify).await,
     }
@@ -163,12 +189,20 @@ async fn lease_show(a: LeaseShowArgs) -> anyhow::Result<ExitCode> {
         merchant_open_id,
     };
     match client.call(&LeaseQuery(q)).await {
-        Ok(lease) if a.format == "json" => {
-            println!("{}", serde_json::to_string_pretty(&lease)?);
-            Ok(ExitCode::SUCCESS)
-        }
         Ok(lease) => {
-            print!("{}", lease_text(&lease));
+            let history = match book(&a.top).await? {
+                Some((book, tenant)) => book.history(&tenant, &a.lease_order_no).await?,
+                None => Vec::new(),
+            };
+            if a.format == "json" {
+                let v = serde_json::json!({ "lease": lease, "history": history });
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                print!("{}", lease_text(&lease));
+                for h in &history {
+                    println!("{}", history_line(h));
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => Ok(refused(&e)),
@@ -259,5 +293,83 @@ async fn escrow(a: EscrowArgs, want: OperateType) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => Ok(refused(&e)),
+    }
+}
+
+/// The state database's lease book and the tenant's name, when a config is given.
+async fn book(t: &TopArgs) -> anyhow::Result<Option<(LeaseBook, String)>> {
+    let Some(path) = &t.config else {
+        return Ok(None);
+    };
+    let config = Config::load(path)?;
+    let tenant = config.tenant(t.tenant.as_deref())?.name.clone();
+    let outbox = crate::outbox::Outbox::open(&config.state_database, 2).await?;
+    Ok(Some((LeaseBook::new(outbox.db), tenant)))
+}
+
+fn history_line(h: &HistoryRow) -> String {
+    let at = chrono::DateTime::from_timestamp_micros(h.at_us)
+        .map(|t| {
+            t.with_timezone(&crate::alipay::client::china())
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_else(|| h.at_us.to_string());
+    let kind = h
+        .bill_type
+        .map(|t| format!(" {}", BillType::from(t)))
+        .unwrap_or_default();
+    let amount = h
+        .amount_fen
+        .map(|f| format!(" {}", Fen(f)))
+        .unwrap_or_default();
+    format!(
+        "{at} {} {}{kind}: {} -> {}{amount}",
+        h.subject,
+        h.subject_key,
+        h.old_value.as_deref().unwrap_or("-"),
+        h.new_value
+    )
+}
+
+async fn lease_watch(a: LeaseWatchArgs) -> anyhow::Result<ExitCode> {
+    let (book, tenant) = book(&a.top)
+        .await?
+        .context("watch needs --config: the watch list lives in its state_database")?;
+    for no in &a.lease_order_no {
+        let added = book.watch(&tenant, no).await?;
+        println!(
+            "{no}: {}",
+            if added {
+                "followed"
+            } else {
+                "already followed"
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn lease_poll(a: LeasePollArgs) -> anyhow::Result<ExitCode> {
+    let (book, tenant) = book(&a.top)
+        .await?
+        .context("poll needs --config: the watch list lives in its state_database")?;
+    let (client, merchant) = client(&a.top)?;
+    let merchant = merchant
+        .context("no merchant_open_id: set it in [tenant.tmall] or pass --merchant-open-id")?;
+    loop {
+        let stats = poll_once(&client, &book, &tenant, merchant).await?;
+        println!(
+            "polled {} lease orders: {} changes recorded, {} failed",
+            stats.polled, stats.changes, stats.failed
+        );
+        if a.once {
+            return Ok(if stats.failed > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            });
+        }
+        tokio::time::sleep(std::time::Duration::from_secs_f64(a.interval_secs.max(1.0))).await;
     }
 }

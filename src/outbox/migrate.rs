@@ -23,6 +23,12 @@ const MIGRATIONS: &[Migration] = &[
         mysql: include_str!("../../migrations/mysql/0002_lifecycle.sql"),
         sqlite: include_str!("../../migrations/sqlite/0002_lifecycle.sql"),
     },
+    Migration {
+        version: 3,
+        postgres: include_str!("../../migrations/postgres/0003_tmall.sql"),
+        mysql: include_str!("../../migrations/mysql/0003_tmall.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0003_tmall.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Replicas that start together

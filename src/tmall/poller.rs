@@ -1,0 +1,228 @@
+//! The lease poller: follows the lease orders an operator listed (`rentsync tmall lease watch`),
+//! queries each (lease and bills, then settlement), and records every change of lease status,
+//! bill status and settlement as history rows in the state database (`rentsync_tmall_history`).
+//!
+//! The last snapshot is stored next to the watch row and written in the same transaction as the
+//! history rows, so a crash between poll and write repeats the poll and records each change once.
+//! A session, credential or stopped-method error ends the round: every other lease would fail the
+//! same way, and hammering a banned method extends the ban.
+
+use serde::Serialize;
+
+use super::error::ErrorClass;
+use super::history::{changes, snapshot, Change, Snapshot};
+use super::lease::{LeaseQuery, QueryStatusDTO, QueryType};
+use super::{TopClient, TopError};
+use crate::db::Db;
+
+/// A recorded history row.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryRow {
+    pub at_us: i64,
+    pub subject: String,
+    pub subject_key: String,
+    pub bill_type: Option<i64>,
+    pub old_value: Option<String>,
+    pub new_value: String,
+    pub amount_fen: Option<i64>,
+}
+
+/// The poller's tables in the state database.
+#[derive(Clone)]
+pub struct LeaseBook {
+    db: Db,
+}
+
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct PollStats {
+    pub polled: usize,
+    pub changes: usize,
+    pub failed: usize,
+}
+
+impl LeaseBook {
+    /// `db` must be migrated (`Outbox::open` does it).
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Adds a lease order to follow; false when it was followed already.
+    pub async fn watch(&self, tenant: &str, lease_order_no: &str) -> anyhow::Result<bool> {
+        let d = self.db.dialect;
+        let sql = format!(
+            "{} INTO rentsync_tmall_watch (tenant, lease_order_no, added_us) VALUES (?, ?, {}){}",
+            d.insert_ignore(),
+            d.now_expr(),
+            d.on_conflict_ignore()
+        );
+        let done = sqlx::query(&self.db.sql(&sql))
+            .bind(tenant)
+            .bind(lease_order_no)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The followed lease orders and what was last seen of each.
+    pub async fn watched(&self, tenant: &str) -> anyhow::Result<Vec<(String, Snapshot)>> {
+        use sqlx::Row as _;
+        let rows = sqlx::query(&self.db.sql(
+            "SELECT lease_order_no, snapshot FROM rentsync_tmall_watch WHERE tenant = ? ORDER BY lease_order_no",
+        ))
+        .bind(tenant)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let no: String = row.try_get("lease_order_no")?;
+            // MySQL hands TEXT to the Any driver as a BLOB: db::text reads both.
+            let snap = crate::db::text(&row, "snapshot")?;
+            // A snapshot we cannot read is treated as none: the next poll records the whole
+            // state again, which repeats history rows rather than losing any.
+            let snap = snap
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default();
+            out.push((no, snap));
+        }
+        Ok(out)
+    }
+
+    /// Writes the changes and the new snapshot together.
+    pub async fn record(
+        &self,
+        tenant: &str,
+        lease_order_no: &str,
+        snap: &Snapshot,
+        changes: &[Change],
+    ) -> anyhow::Result<()> {
+        let now = self.db.now_us().await?;
+        let mut tx = self.db.pool.begin().await?;
+        for c in changes {
+            sqlx::query(&self.db.sql(
+                "INSERT INTO rentsync_tmall_history (tenant, lease_order_no, at_us, subject, subject_key, \
+                 bill_type, old_value, new_value, amount_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ))
+            .bind(tenant)
+            .bind(lease_order_no)
+            .bind(now)
+            .bind(c.subject)
+            .bind(&c.subject_key)
+            .bind(c.bill_type)
+            .bind(&c.old_value)
+            .bind(&c.new_value)
+            .bind(c.amount_fen)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(&self.db.sql(
+            "UPDATE rentsync_tmall_watch SET snapshot = ?, polled_us = ? WHERE tenant = ? AND lease_order_no = ?",
+        ))
+        .bind(serde_json::to_string(snap)?)
+        .bind(now)
+        .bind(tenant)
+        .bind(lease_order_no)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn history(
+        &self,
+        tenant: &str,
+        lease_order_no: &str,
+    ) -> anyhow::Result<Vec<HistoryRow>> {
+        type Row = (
+            i64,
+            String,
+            String,
+            Option<i64>,
+            Option<String>,
+            String,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(&self.db.sql(
+            "SELECT at_us, subject, subject_key, bill_type, old_value, new_value, amount_fen \
+             FROM rentsync_tmall_history WHERE tenant = ? AND lease_order_no = ? \
+             ORDER BY at_us, subject, subject_key",
+        ))
+        .bind(tenant)
+        .bind(lease_order_no)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| HistoryRow {
+                at_us: r.0,
+                subject: r.1,
+                subject_key: r.2,
+                bill_type: r.3,
+                old_value: r.4,
+                new_value: r.5,
+                amount_fen: r.6,
+            })
+            .collect())
+    }
+}
+
+fn query(no: &str, query_type: QueryType, merchant_open_id: i64) -> LeaseQuery {
+    LeaseQuery(QueryStatusDTO {
+        lease_order_no: no.into(),
+        bill_no_list: None,
+        phase: None,
+        query_type,
+        merchant_open_id,
+    })
+}
+
+/// One round over every followed lease order of `tenant`.
+pub async fn poll_once(
+    client: &TopClient,
+    book: &LeaseBook,
+    tenant: &str,
+    merchant_open_id: i64,
+) -> anyhow::Result<PollStats> {
+    let mut stats = PollStats::default();
+    for (no, before) in book.watched(tenant).await? {
+        let answer = async {
+            let lease = client
+                .call(&query(&no, QueryType::Lease, merchant_open_id))
+                .await?;
+            let settled = client
+                .call(&query(&no, QueryType::Settlement, merchant_open_id))
+                .await?;
+            Ok::<_, TopError>((lease, settled.settle_info_list))
+        }
+        .await;
+        match answer {
+            Ok((lease, settlements)) => {
+                let now = snapshot(&lease, &settlements);
+                let found = changes(&before, &now);
+                if found.is_empty() && before == now {
+                    stats.polled += 1;
+                    continue;
+                }
+                for c in &found {
+                    tracing::info!(tenant, lease_order_no = %no, subject = c.subject, key = %c.subject_key,
+                        new = %c.new_value, "TmallLeaseChangeRecorded");
+                }
+                book.record(tenant, &no, &now, &found).await?;
+                stats.polled += 1;
+                stats.changes += found.len();
+            }
+            Err(e) => {
+                stats.failed += 1;
+                let stop = matches!(
+                    e.class(),
+                    ErrorClass::Session | ErrorClass::Credentials | ErrorClass::Throttled
+                );
+                tracing::warn!(tenant, lease_order_no = %no, error = %e, "TmallLeasePollFailed");
+                if stop {
+                    return Err(anyhow::Error::new(e)
+                        .context(format!("tenant {tenant:?}: lease poll stopped at {no}")));
+                }
+            }
+        }
+    }
+    Ok(stats)
+}
