@@ -505,3 +505,56 @@ async fn poller_records_every_status_once_on_postgres() {
 async fn poller_records_every_status_once_on_mysql() {
     poller_records_every_status_once("mysql").await;
 }
+
+#[tokio::test]
+async fn the_sandbox_binary_serves_the_top_gateway_and_advances_leases() {
+    use tokio::io::AsyncBufReadExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = rentsync::cli::write_keys(dir.path(), 1024).unwrap();
+    let secret_file = dir.path().join("tmall_secret");
+    std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
+    let session_file = dir.path().join("tmall_session");
+    std::fs::write(&session_file, SESSION).unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rentsync"))
+        .args(["sandbox", "--listen", "127.0.0.1:0", "--app-public-key"])
+        .arg(&keys.app_public)
+        .arg("--platform-private-key")
+        .arg(&keys.platform_private)
+        .args(["--tmall-app-key", "12345678", "--tmall-app-secret-file"])
+        .arg(&secret_file)
+        .arg("--tmall-session-file")
+        .arg(&session_file)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut url = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if line.starts_with("TOP sandbox listening on ") {
+            url = line.rsplit(' ').next().unwrap().to_string();
+            break;
+        }
+    }
+    assert!(url.ends_with("/router/rest"), "{url:?}");
+    let show = ["lease", "show", "LEASE-SIGN", "--merchant-open-id", "1"];
+    let (code, out, err) = cli(&url, SECRET, &show).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("TENANT_INITIATE"), "{out}");
+    let advance = url.replace("/router/rest", "/sandbox/tmall/advance");
+    for _ in 0..4 {
+        reqwest::Client::new()
+            .post(&advance)
+            .header("content-type", "application/json")
+            .body(r#"{"lease_order_no":"LEASE-SIGN"}"#)
+            .send()
+            .await
+            .unwrap();
+    }
+    let (code, out, _) = cli(&url, SECRET, &show).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("LEASE-SIGN: SIGN_FINISH"), "{out}");
+    assert_eq!(out.matches(" SUCCEED ").count(), 2, "{out}");
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+}
