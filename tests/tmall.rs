@@ -482,6 +482,18 @@ async fn poller_records_every_status_once(kind: &str) {
         (Some("ACHIEVEMENT"), "SIGN_FINISH")
     );
 
+    // Two replicas that read the same snapshot: the second write loses and records nothing.
+    let w = book.watched("t1").await.unwrap().remove(0);
+    let before = book.history("t1", &w.lease_order_no).await.unwrap().len();
+    let mut next = w.seen.clone();
+    next.close_reason = Some("LANDLORD_CANCEL_INTENTION".into());
+    let found = rentsync::tmall::history::changes(&w.seen, &next);
+    assert_eq!(found.len(), 1);
+    assert!(book.record("t1", &w, &next, &found).await.unwrap());
+    assert!(!book.record("t1", &w, &next, &found).await.unwrap());
+    let after = book.history("t1", &w.lease_order_no).await.unwrap().len();
+    assert_eq!(after, before + 1);
+
     outbox.db.pool.close().await;
     if let Some((admin, name)) = scratch {
         let db = rentsync::db::Db::connect(&admin, 1).await.unwrap();

@@ -27,6 +27,15 @@ pub struct HistoryRow {
     pub amount_fen: Option<i64>,
 }
 
+/// A followed lease order and what was last recorded of it (`seen_text` as stored, for the
+/// compare-and-set in [`LeaseBook::record`]).
+#[derive(Debug, Clone)]
+pub struct Watched {
+    pub lease_order_no: String,
+    pub seen: Snapshot,
+    pub seen_text: Option<String>,
+}
+
 /// The poller's tables in the state database.
 #[derive(Clone)]
 pub struct LeaseBook {
@@ -64,7 +73,7 @@ impl LeaseBook {
     }
 
     /// The followed lease orders and what was last seen of each.
-    pub async fn watched(&self, tenant: &str) -> anyhow::Result<Vec<(String, Snapshot)>> {
+    pub async fn watched(&self, tenant: &str) -> anyhow::Result<Vec<Watched>> {
         use sqlx::Row as _;
         let rows = sqlx::query(&self.db.sql(
             "SELECT lease_order_no, snapshot FROM rentsync_tmall_watch WHERE tenant = ? ORDER BY lease_order_no",
@@ -79,24 +88,55 @@ impl LeaseBook {
             let snap = crate::db::text(&row, "snapshot")?;
             // A snapshot we cannot read is treated as none: the next poll records the whole
             // state again, which repeats history rows rather than losing any.
-            let snap = snap
-                .and_then(|s| serde_json::from_str(&s).ok())
+            let seen = snap
+                .as_deref()
+                .and_then(|s| serde_json::from_str(s).ok())
                 .unwrap_or_default();
-            out.push((no, snap));
+            out.push(Watched {
+                lease_order_no: no,
+                seen,
+                seen_text: snap,
+            });
         }
         Ok(out)
     }
 
-    /// Writes the changes and the new snapshot together.
+    /// Writes the changes and the new snapshot together, only if the stored snapshot is still
+    /// `w.seen_text`: when two replicas poll the same lease at once, one records the change and
+    /// the other's write is dropped (false), so no change is recorded twice.
     pub async fn record(
         &self,
         tenant: &str,
-        lease_order_no: &str,
+        w: &Watched,
         snap: &Snapshot,
         changes: &[Change],
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<bool> {
+        let lease_order_no = w.lease_order_no.as_str();
         let now = self.db.now_us().await?;
         let mut tx = self.db.pool.begin().await?;
+        // Compare-and-set first, so a lost race writes no history row.
+        let same = if w.seen_text.is_some() {
+            "snapshot = ?"
+        } else {
+            "snapshot IS NULL"
+        };
+        let sql = format!(
+            "UPDATE rentsync_tmall_watch SET snapshot = ?, polled_us = ? \
+             WHERE tenant = ? AND lease_order_no = ? AND {same}"
+        );
+        let sql = self.db.sql(&sql);
+        let mut q = sqlx::query(&sql)
+            .bind(serde_json::to_string(snap)?)
+            .bind(now)
+            .bind(tenant)
+            .bind(lease_order_no);
+        if let Some(text) = &w.seen_text {
+            q = q.bind(text);
+        }
+        if q.execute(&mut *tx).await?.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
         for c in changes {
             sqlx::query(&self.db.sql(
                 "INSERT INTO rentsync_tmall_history (tenant, lease_order_no, at_us, subject, subject_key, \
@@ -114,17 +154,8 @@ impl LeaseBook {
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query(&self.db.sql(
-            "UPDATE rentsync_tmall_watch SET snapshot = ?, polled_us = ? WHERE tenant = ? AND lease_order_no = ?",
-        ))
-        .bind(serde_json::to_string(snap)?)
-        .bind(now)
-        .bind(tenant)
-        .bind(lease_order_no)
-        .execute(&mut *tx)
-        .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     pub async fn history(
@@ -183,13 +214,14 @@ pub async fn poll_once(
     merchant_open_id: i64,
 ) -> anyhow::Result<PollStats> {
     let mut stats = PollStats::default();
-    for (no, before) in book.watched(tenant).await? {
+    for w in book.watched(tenant).await? {
+        let (no, before) = (&w.lease_order_no, &w.seen);
         let answer = async {
             let lease = client
-                .call(&query(&no, QueryType::Lease, merchant_open_id))
+                .call(&query(no, QueryType::Lease, merchant_open_id))
                 .await?;
             let settled = client
-                .call(&query(&no, QueryType::Settlement, merchant_open_id))
+                .call(&query(no, QueryType::Settlement, merchant_open_id))
                 .await?;
             Ok::<_, TopError>((lease, settled.settle_info_list))
         }
@@ -197,18 +229,20 @@ pub async fn poll_once(
         match answer {
             Ok((lease, settlements)) => {
                 let now = snapshot(&lease, &settlements);
-                let found = changes(&before, &now);
-                if found.is_empty() && before == now {
+                let found = changes(before, &now);
+                if found.is_empty() && *before == now {
                     stats.polled += 1;
                     continue;
                 }
-                for c in &found {
-                    tracing::info!(tenant, lease_order_no = %no, subject = c.subject, key = %c.subject_key,
-                        new = %c.new_value, "TmallLeaseChangeRecorded");
-                }
-                book.record(tenant, &no, &now, &found).await?;
                 stats.polled += 1;
-                stats.changes += found.len();
+                // Another replica recorded this change first: nothing to log or count.
+                if book.record(tenant, &w, &now, &found).await? {
+                    for c in &found {
+                        tracing::info!(tenant, lease_order_no = %no, subject = c.subject,
+                            key = %c.subject_key, new = %c.new_value, "TmallLeaseChangeRecorded");
+                    }
+                    stats.changes += found.len();
+                }
             }
             Err(e) => {
                 stats.failed += 1;
