@@ -37,6 +37,13 @@ pub struct TmallConfig {
     pub connect_timeout_secs: u64,
     #[serde(default = "default_request_timeout")]
     pub request_timeout_secs: u64,
+    /// How often `rentsync run` polls the followed lease orders; 0 turns the poller off there.
+    #[serde(default = "default_lease_poll_secs")]
+    pub lease_poll_secs: u64,
+}
+
+fn default_lease_poll_secs() -> u64 {
+    60
 }
 
 fn default_max_ban_secs() -> u64 {

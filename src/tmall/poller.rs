@@ -260,3 +260,42 @@ pub async fn poll_once(
     }
     Ok(stats)
 }
+
+/// The daemon's loop for one tenant: a round every `lease_poll_secs` until `cancel`. Its errors
+/// are logged, never returned: a Tmall problem must not stop the tenant's listing sync.
+pub async fn lease_poll_loop(
+    db: Db,
+    tenant: String,
+    cfg: super::TmallConfig,
+    cancel: tokio_util::sync::CancellationToken,
+) -> anyhow::Result<()> {
+    let Some(merchant) = cfg.merchant_open_id else {
+        tracing::warn!(tenant, "no tmall.merchant_open_id: the lease poller is off");
+        return Ok(());
+    };
+    let client = match cfg.top_config().and_then(TopClient::new) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(tenant, error = %format!("{e:#}"), "TmallLeasePollerDown");
+            return Ok(());
+        }
+    };
+    let book = LeaseBook::new(db);
+    let every = std::time::Duration::from_secs(cfg.lease_poll_secs.max(1));
+    loop {
+        match poll_once(&client, &book, &tenant, merchant).await {
+            Ok(s) => tracing::debug!(
+                tenant,
+                polled = s.polled,
+                changes = s.changes,
+                failed = s.failed,
+                "lease poll done"
+            ),
+            Err(e) => tracing::warn!(tenant, error = %format!("{e:#}"), "TmallLeasePollFailed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = cancel.cancelled() => return Ok(()),
+        }
+    }
+}
