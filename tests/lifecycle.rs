@@ -569,3 +569,90 @@ async fn transient_photo_errors_retry_the_room() {
     );
     assert!(hits.load(Ordering::SeqCst) >= 3);
 }
+
+// Rule breaks name the source column and value behind the platform field; personal data is
+// named by column only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rule_breaks_name_the_source_column_and_value() {
+    let env = env_with(Backend::Sqlite, 4, |_| {}).await;
+    let rt = runtime(&env, 20, "", "").await;
+    let (id,): (i64,) = sqlx::query_as(
+        "SELECT id FROM flats WHERE rent_type = 'whole' AND listed = 1 ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&env.op.pool)
+    .await
+    .unwrap();
+    env.exec(&format!(
+        "UPDATE flats SET rent = 50, agent_tel = '13812345678' WHERE id = {id}"
+    ))
+    .await;
+    resync(&rt, Duration::from_secs(20)).await.unwrap();
+    let (status, _, error) = item(&rt, &format!("{id}00")).await;
+    assert_eq!(status, "invalid");
+    assert!(
+        error.contains("room_amount") && error.contains("rent_fen = 5000"),
+        "{error}"
+    );
+    assert!(error.contains("owners_tel (value withheld)"), "{error}");
+    assert!(
+        !error.contains("13812345678"),
+        "a phone number in a message: {error}"
+    );
+}
+
+// `rentsync explain`: the source row, the plan and its rule check, the item, the last accepted
+// room and the calls, with personal data masked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn explain_tells_why_a_room_is_or_is_not_live() {
+    let env = env_with(Backend::Sqlite, 4, |_| {}).await;
+    let rt = runtime(&env, 20, "", "").await;
+    resync_all(&rt).await;
+    let (code, id) = listed_flats(&env)[0].clone();
+    let config = env.dir.path().join("rentsync.toml");
+    std::fs::write(&config, env.config_text(500.0, 20)).unwrap();
+    let explain = |code: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rentsync"))
+            .args(["explain", code, "--config"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (ok, text) = explain(&code);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("verdict: in step: the platform shows it on/"),
+        "{text}"
+    );
+    assert!(
+        text.contains("found in rentsync_dispersion_rooms"),
+        "{text}"
+    );
+    assert!(text.contains("rule check: passes"), "{text}");
+    assert!(text.contains("last accepted 20"), "{text}");
+    assert!(
+        text.contains("alipay.eco.renthouse.room.dispersion.sync  success"),
+        "{text}"
+    );
+    let (tel,): (String,) = sqlx::query_as(&format!("SELECT agent_tel FROM flats WHERE id = {id}"))
+        .fetch_one(&env.op.pool)
+        .await
+        .unwrap();
+    assert!(!text.contains(&tel), "a phone number in the output: {text}");
+
+    env.exec(&format!("UPDATE flats SET rent = -1500 WHERE id = {id}"))
+        .await;
+    resync(&rt, Duration::from_secs(20)).await.unwrap();
+    let (_, text) = explain(&code);
+    assert!(
+        text.contains("breaks a rule: never sent; live with older values"),
+        "{text}"
+    );
+    assert!(text.contains("rent_fen"), "{text}");
+
+    let (ok, text) = explain("no-such-room");
+    assert!(!ok, "an unknown room is a failure: {text}");
+}

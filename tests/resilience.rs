@@ -259,6 +259,18 @@ async fn a_tenant_with_a_wrong_mariadb_password_is_paused_and_the_other_goes_on(
         "one line per change of state:\n{log}"
     );
     assert!(log.contains("Access denied"), "the cause is logged:\n{log}");
+    // `rentsync status` asks the running daemon and names the paused tenant too.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rentsync"))
+        .args(["status", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("tenant broken"),
+        "status does not name the paused tenant:\n{text}"
+    );
+    assert!(!text.contains("wrong-password"), "{text}");
     d.signal("-TERM");
     assert!(d.child.wait().unwrap().success(), "{}", d.log());
     env.cleanup().await;
@@ -734,6 +746,50 @@ async fn a_full_disk_under_the_state_database_turns_readyz_503_and_work_resumes_
     // Space is back: work resumes by itself.
     d.wait_ready().await;
     wait_converged(&env, &d).await;
+    // Nothing was sent that could not be recorded: a call the state database could not take
+    // would be sent again now. At most the calls in flight when the disk filled repeat.
+    let rooms = env.h.sandbox.rooms();
+    let resent: u64 = rooms.iter().map(|r| r.room_calls.saturating_sub(1)).sum();
+    assert!(
+        resent <= 8,
+        "{resent} room calls sent again after the outage"
+    );
+    d.signal("-TERM");
+    assert!(d.child.wait().unwrap().success(), "{}", d.log());
+    env.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tenant_whose_key_file_appears_later_joins_without_a_reload() {
+    let env = Env::new(Backend::Sqlite, 10, |_| {}).await;
+    let port = free_port();
+    let config = config_with_ops(&env, port, "");
+    let late_key = env.dir.path().join("late_private_key.pem");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&second_tenant(
+        &env,
+        "late",
+        &env.op_url,
+        Some(&late_key.display().to_string()),
+    ));
+    std::fs::write(&config, text).unwrap();
+    let mut d = Daemon::start(&config, env.dir.path(), None);
+    wait_readyz_naming(&d, "tenant late").await;
+    std::fs::copy(common::keys().path("app_private_key.pem"), &late_key).unwrap();
+    let started = Instant::now();
+    loop {
+        let (code, body) = d.get("/readyz").await;
+        if !body.contains("tenant late") {
+            assert_eq!(code, 200, "{body}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the tenant never joined: {body}\n{}",
+            d.log()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
     d.signal("-TERM");
     assert!(d.child.wait().unwrap().success(), "{}", d.log());
     env.cleanup().await;

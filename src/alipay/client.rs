@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::error::AlipayError;
+use super::housing::{FileUpload, FileUploadResponse};
 use super::keys::{AppPrivateKey, PublicKey};
 use super::response::{check, Status};
 use super::sign::{sign, sign_content, SignType};
@@ -124,15 +125,74 @@ impl AlipayClient {
         let params = self.signed_params(method, biz_content, Utc::now());
         let (query, body): (Vec<_>, Vec<_>) =
             params.into_iter().partition(|(k, _)| k != "biz_content");
+        let form = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&body)
+            .finish();
+        let request = self
+            .http
+            .post(self.gateway_url(method, &query)?)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded;charset=utf-8",
+            )
+            .body(form);
+        self.send(method, started, request).await
+    }
+
+    /// `alipay.commerce.housing.file.upload`, the one multipart method (housing spec §2.2): the
+    /// common parameters and `sign` in the query string, the signed text parts and the unsigned
+    /// file part in the body.
+    pub async fn upload(
+        &self,
+        file: &FileUpload,
+    ) -> Result<(FileUploadResponse, String), AlipayError> {
+        let method = super::housing::file::METHOD;
+        let started = Instant::now();
+        let texts = file.text_parts();
+        let mut params = self.signed_params_with(method, &texts, Utc::now());
+        params.retain(|(k, _)| !texts.iter().any(|(t, _)| t == k));
+        let boundary = format!("rentsync{:032x}", rand::random::<u128>());
+        let body = multipart_body(&boundary, &texts, file);
+        let request = self
+            .http
+            .post(self.gateway_url(method, &params)?)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
+        let answer = self.send(method, started, request).await?;
+        match serde_json::from_str(&answer.node) {
+            Ok(r) => Ok((r, answer.node)),
+            Err(e) => Err(AlipayError::Decode {
+                method: method.into(),
+                detail: e.to_string(),
+                raw: super::error::redact_answer(&answer.node),
+            }),
+        }
+    }
+
+    fn gateway_url(
+        &self,
+        method: &str,
+        query: &[(String, String)],
+    ) -> Result<reqwest::Url, AlipayError> {
         let mut url =
             reqwest::Url::parse(&self.cfg.gateway).map_err(|e| AlipayError::Transport {
                 method: method.into(),
                 detail: format!("gateway URL {:?}: {e}", self.cfg.gateway),
             })?;
-        url.query_pairs_mut().extend_pairs(&query);
-        let form = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&body)
-            .finish();
+        url.query_pairs_mut().extend_pairs(query);
+        Ok(url)
+    }
+
+    /// Sends a built request and checks the answer: HTTP status, size cap, signature, code.
+    async fn send(
+        &self,
+        method: &str,
+        started: Instant,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Answer, AlipayError> {
         let transport = |e: reqwest::Error| {
             if e.is_timeout() {
                 AlipayError::Timeout {
@@ -152,17 +212,7 @@ impl AlipayClient {
                 }
             }
         };
-        let mut resp = self
-            .http
-            .post(url)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded;charset=utf-8",
-            )
-            .body(form)
-            .send()
-            .await
-            .map_err(transport)?;
+        let mut resp = request.send().await.map_err(transport)?;
         let status = resp.status();
         if !status.is_success() {
             return Err(AlipayError::HttpStatus {
@@ -229,6 +279,17 @@ impl AlipayClient {
         biz_content: &str,
         now: DateTime<Utc>,
     ) -> Vec<(String, String)> {
+        self.signed_params_with(method, &[("biz_content", biz_content)], now)
+    }
+
+    /// The common parameters plus `extra` (`biz_content`, or a multipart call's text parts), all
+    /// signed together; empty values are neither sent nor signed. Pure, like `signed_params`.
+    pub fn signed_params_with(
+        &self,
+        method: &str,
+        extra: &[(&str, &str)],
+        now: DateTime<Utc>,
+    ) -> Vec<(String, String)> {
         let cfg = &self.cfg;
         let mut params: Vec<(String, String)> = [
             ("app_id", cfg.app_id.as_str()),
@@ -245,14 +306,45 @@ impl AlipayClient {
         if let Some(token) = cfg.app_auth_token.as_ref().filter(|t| !t.is_empty()) {
             params.push(("app_auth_token".into(), token.expose().to_string()));
         }
-        if !biz_content.is_empty() {
-            params.push(("biz_content".into(), biz_content.to_string()));
+        for (k, v) in extra.iter().filter(|(_, v)| !v.is_empty()) {
+            params.push((k.to_string(), v.to_string()));
         }
         let content = sign_content(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let signature = sign(&cfg.private_key, cfg.sign_type, content.as_bytes());
         params.push(("sign".into(), signature));
         params
     }
+}
+
+/// A `multipart/form-data` body as the SDKs lay it out (housing spec §2.2): each text part with
+/// `text/plain; charset=utf-8`, then `file_content` with its file name, MIME type and
+/// `Content-Transfer-Encoding: binary`.
+pub fn multipart_body(boundary: &str, texts: &[(&str, &str)], file: &FileUpload) -> Vec<u8> {
+    let mut out = Vec::with_capacity(file.bytes.len() + 512);
+    for (k, v) in texts {
+        out.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{v}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    // Quotes and line breaks in a file name would end the header early; ours are generated.
+    let name: String = file
+        .file_name
+        .chars()
+        .filter(|c| !matches!(c, '"' | '\r' | '\n'))
+        .collect();
+    out.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file_content\"; filename=\"{name}\"\r\nContent-Type: {}\r\nContent-Transfer-Encoding: binary\r\n\r\n",
+            file.mime
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(&file.bytes);
+    out.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    out
 }
 
 /// `yyyy-MM-dd HH:mm:ss` in China time (UTC+8, no DST), whatever the host's zone.
@@ -321,5 +413,94 @@ mod tests {
         assert!(params
             .iter()
             .any(|(k, v)| k == "timestamp" && v == "2024-07-01 12:00:00"));
+    }
+
+    fn kat_client() -> AlipayClient {
+        let key = AppPrivateKey::parse(
+            include_str!("../../tests/data/kat_app_private_pkcs1.pem"),
+            "kat",
+        )
+        .unwrap();
+        let platform = key.public_key();
+        AlipayClient::new(ClientConfig::new(
+            "http://127.0.0.1:1/gateway.do",
+            "2021000000000000",
+            key,
+            platform,
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn multipart_signature_covers_the_text_parts_and_not_the_file() {
+        let client = kat_client();
+        let now = Utc.with_ymd_and_hms(2025, 6, 1, 4, 0, 0).unwrap();
+        let file = FileUpload {
+            attachment_category: "HOUSE_PIC".into(),
+            attachment_type: "IMAGE".into(),
+            file_name: "a.jpg".into(),
+            mime: "image/jpeg".into(),
+            bytes: vec![0xFF, 0xD8, 0xFF, 1, 2, 3],
+        };
+        let method = crate::alipay::housing::file::METHOD;
+        let params = client.signed_params_with(method, &file.text_parts(), now);
+        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let sign = get("sign").unwrap();
+        let content = sign_content(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        assert_eq!(
+            content,
+            "app_id=2021000000000000&attachment_category=HOUSE_PIC&attachment_type=IMAGE&charset=utf-8&format=json&method=alipay.commerce.housing.file.upload&sign_type=RSA2&timestamp=2025-06-01 12:00:00&version=1.0"
+        );
+        let public = client.config().platform_public_key.clone();
+        assert!(crate::alipay::sign::verify(
+            &public,
+            SignType::Rsa2,
+            content.as_bytes(),
+            &sign
+        ));
+        // A changed text part no longer verifies; other file bytes sign the same.
+        let tampered = content.replace("HOUSE_PIC", "AGENT_PHOTO");
+        assert!(!crate::alipay::sign::verify(
+            &public,
+            SignType::Rsa2,
+            tampered.as_bytes(),
+            &sign
+        ));
+        let other = FileUpload {
+            bytes: vec![9; 100],
+            ..file.clone()
+        };
+        let again = client.signed_params_with(method, &other.text_parts(), now);
+        assert_eq!(
+            again
+                .iter()
+                .find(|(k, _)| k == "sign")
+                .map(|(_, v)| v.clone()),
+            Some(sign)
+        );
+        assert!(get("biz_content").is_none());
+    }
+
+    #[test]
+    fn multipart_body_has_text_parts_then_the_binary_file_part() {
+        let file = FileUpload {
+            attachment_category: "HOUSE_PIC".into(),
+            attachment_type: String::new(),
+            file_name: "p\"1.jpg".into(),
+            mime: "image/jpeg".into(),
+            bytes: vec![0xFF, 0xD8, 0x00, 0xFF],
+        };
+        let body = multipart_body("B", &file.text_parts(), &file);
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.starts_with(
+            "--B\r\nContent-Disposition: form-data; name=\"attachment_category\"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHOUSE_PIC\r\n--B\r\n"
+        ));
+        assert!(
+            !text.contains("attachment_type"),
+            "empty parts are not sent"
+        );
+        assert!(text.contains("name=\"file_content\"; filename=\"p1.jpg\"\r\nContent-Type: image/jpeg\r\nContent-Transfer-Encoding: binary\r\n\r\n"));
+        assert!(body.windows(4).any(|w| w == [0xFF, 0xD8, 0x00, 0xFF]));
+        assert!(text.ends_with("\r\n--B--\r\n"));
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod error;
+pub mod housing;
 pub mod keys;
 pub mod renthouse;
 pub mod response;

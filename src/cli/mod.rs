@@ -4,6 +4,7 @@ mod call;
 mod check;
 mod demo;
 mod dry_run;
+mod explain;
 mod fixtures;
 mod keygen;
 mod photo;
@@ -62,6 +63,8 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Requeue failed items; with --invalid, plan invalid ones again from the source.
     Retry(status::RetryArgs),
+    /// Why a room is or is not live: source row, plan and rule check, outbox item, last calls.
+    Explain(explain::ExplainArgs),
     /// Delists held by the mass-delist guard; --confirm lets them go out.
     Delist(status::DelistArgs),
     /// Apply the state database's migrations.
@@ -116,6 +119,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status(args) => status::status(args).await,
         Command::Retry(args) => status::retry(args).await,
         Command::Delist(args) => status::delist(args).await,
+        Command::Explain(args) => explain::run(args).await,
         Command::Migrate(args) => status::migrate(args).await,
         Command::Check(args) => check::run(args).await,
         Command::Fixtures(args) => fixtures::run(args).await,

@@ -63,9 +63,27 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         tracing::info!(owner = %rt.owner, tenants = rt.tenants.len(), down = rt.down.len(),
             "rentsync running");
         // Wait for a stop, or for a reload whose config is valid and whose runtime starts.
+        // Tenants left out for unreadable keys are looked at again with backoff: once their
+        // files load, the configuration is reloaded and they join.
+        let mut key_retry = KEY_RETRY_MIN;
         let next = loop {
             tokio::select! {
                 _ = stops.next() => break None,
+                _ = tokio::time::sleep(key_retry), if !rt.down.is_empty() => {
+                    key_retry = (key_retry * 2).min(KEY_RETRY_MAX);
+                    if !down_tenants_loadable(&rt) {
+                        continue;
+                    }
+                    match prepare(&path).await {
+                        Ok(next) => {
+                            tracing::info!(reason = "a left-out tenant's keys load now",
+                                "reloading the configuration");
+                            break Some(next);
+                        }
+                        Err(e) => tracing::error!(error = %format!("{e:#}"),
+                            "new configuration refused; the running one stays"),
+                    }
+                }
                 why = reloads.recv() => {
                     let Some(why) = why else { break None };
                     let seen = reload::fingerprint(&path);
@@ -110,6 +128,19 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+}
+
+/// First and longest wait before the keys of a left-out tenant are tried again.
+const KEY_RETRY_MIN: Duration = Duration::from_secs(2);
+const KEY_RETRY_MAX: Duration = Duration::from_secs(300);
+
+/// True when a tenant left out of `rt` for its keys could now be started.
+fn down_tenants_loadable(rt: &Runtime) -> bool {
+    rt.cfg
+        .tenants
+        .iter()
+        .filter(|c| rt.down.iter().any(|d| d.name == c.name))
+        .any(|c| c.client_config().is_ok())
 }
 
 /// Reads the config and starts its runtime beside the running one, so a config that cannot be

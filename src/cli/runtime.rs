@@ -9,8 +9,9 @@ use anyhow::Context;
 
 use crate::alipay::AlipayClient;
 use crate::config::Config;
+use crate::config::Family;
 use crate::outbox::Outbox;
-use crate::platform::RenthousePlatform;
+use crate::platform::{HousingPlatform, OutboxIds, Platform, RenthousePlatform};
 use crate::source::Source;
 use crate::worker::TenantCtx;
 
@@ -85,12 +86,19 @@ impl Runtime {
                 }),
                 None => None,
             };
-            let mut ctx = TenantCtx::new(
-                &t.name,
-                Arc::new(RenthousePlatform::new(client)),
-                source,
-                t.rates.clone(),
-            );
+            let platform: Arc<dyn Platform> = match t.family {
+                Family::Renthouse => Arc::new(RenthousePlatform::new(client)),
+                // The housing family's platform ids live in the state database, per tenant.
+                Family::Housing => Arc::new(HousingPlatform::new(
+                    client,
+                    Arc::new(OutboxIds {
+                        outbox: outbox.clone(),
+                        tenant: t.name.clone(),
+                    }),
+                    t.housing.clone(),
+                )),
+            };
+            let mut ctx = TenantCtx::new(&t.name, platform, source, t.rates.clone());
             ctx.photo_source = t.photo_source()?;
             ctx.photo_pool = Arc::clone(&photo_pool);
             ctx.photo.max_bytes = t.max_photo_bytes;

@@ -30,9 +30,29 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     };
-    let report = status_report(&outbox, args.failures).await?;
+    let mut report = status_report(&outbox, args.failures).await?;
+    report.daemon = daemon_readiness(&cfg).await;
     crate::report::emit(&report.render(args.format), args.out.as_deref())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the running daemon's `/readyz` says (paused tenants and why), when it answers on the
+/// configured ops address; the state database alone cannot tell.
+async fn daemon_readiness(cfg: &Config) -> Option<String> {
+    let addr = cfg.ops.addr().ok().flatten().filter(|a| a.port() != 0)?;
+    let url = format!("http://{addr}/readyz");
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(2))
+        .no_proxy()
+        .build()
+        .ok()?;
+    Some(match client.get(&url).send().await {
+        Ok(r) => {
+            let body = r.text().await.unwrap_or_default();
+            format!("{url}: {}", body.trim())
+        }
+        Err(_) => format!("{url}: no daemon answering"),
+    })
 }
 
 pub async fn status_report(outbox: &Outbox, failures: i64) -> anyhow::Result<StatusReport> {

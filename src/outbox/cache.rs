@@ -27,3 +27,33 @@ impl Outbox {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Outbox;
+
+    #[tokio::test]
+    async fn a_value_that_cannot_be_stored_is_an_error_not_a_silent_loss() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("state.db").display());
+        let outbox = Outbox::open(&url, 2).await.unwrap();
+        assert_eq!(
+            outbox.cache_put("t", "k", "key", "first").await.unwrap(),
+            "first"
+        );
+        assert_eq!(
+            outbox.cache_put("t", "k", "key", "second").await.unwrap(),
+            "first",
+            "the first writer wins"
+        );
+        // A write the database refuses (as PostgreSQL refuses a kind longer than its column).
+        sqlx::query(
+            "CREATE TRIGGER refuse BEFORE INSERT ON rentsync_cache WHEN NEW.cache_key = 'key2' \
+             BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        )
+        .execute(&outbox.db.pool)
+        .await
+        .unwrap();
+        assert!(outbox.cache_put("t", "k", "key2", "v").await.is_err());
+    }
+}

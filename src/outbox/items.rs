@@ -435,23 +435,31 @@ impl Outbox {
         }
     }
 
-    /// Records what the platform shows now: after a confirmed answer, or [`UNCONFIRMED`] before a
-    /// call that may change it. `None` leaves a value as it is. False when the lease was lost.
+    /// Records what the platform shows now: after a confirmed answer (with the room as sent, when
+    /// its content went out), or [`UNCONFIRMED`] before a call that may change it. `None` leaves a
+    /// value as it is. False when the lease was lost.
     pub async fn record_progress(
         &self,
         item: &ClaimedItem,
         payload_hash: Option<&str>,
+        sent: Option<&str>,
         state: Option<&str>,
     ) -> anyhow::Result<bool> {
+        // `last_sent` keeps the room as the platform accepted it, with the time, for `explain`.
+        let now = self.db.dialect.now_expr();
         let sql = self.db.sql(&format!(
             "UPDATE rentsync_items SET synced_payload_hash = COALESCE(?, synced_payload_hash), \
-             synced_state = COALESCE(?, synced_state), calls = calls + ? {FENCED}"
+             synced_state = COALESCE(?, synced_state), calls = calls + ?, \
+             last_sent_us = CASE WHEN ? IS NULL THEN last_sent_us ELSE {now} END, \
+             last_sent = COALESCE(?, last_sent) {FENCED}"
         ));
         let confirmed = i64::from(state.is_some_and(|s| s != UNCONFIRMED));
         let query = sqlx::query(&sql)
             .bind(payload_hash)
             .bind(state)
-            .bind(confirmed);
+            .bind(confirmed)
+            .bind(sent)
+            .bind(sent);
         let done = fenced(query, item).execute(&self.db.pool).await?;
         Ok(done.rows_affected() == 1)
     }

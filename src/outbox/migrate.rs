@@ -25,9 +25,15 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 3,
-        postgres: include_str!("../../migrations/postgres/0003_tmall.sql"),
-        mysql: include_str!("../../migrations/mysql/0003_tmall.sql"),
-        sqlite: include_str!("../../migrations/sqlite/0003_tmall.sql"),
+        postgres: include_str!("../../migrations/postgres/0003_last_sent.sql"),
+        mysql: include_str!("../../migrations/mysql/0003_last_sent.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0003_last_sent.sql"),
+    },
+    Migration {
+        version: 4,
+        postgres: include_str!("../../migrations/postgres/0004_tmall.sql"),
+        mysql: include_str!("../../migrations/mysql/0004_tmall.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0004_tmall.sql"),
     },
 ];
 

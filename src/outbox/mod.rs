@@ -3,6 +3,7 @@
 //! PostgreSQL or MySQL when several replicas share the work (decision 8).
 
 mod cache;
+mod explain;
 mod holds;
 mod items;
 mod migrate;
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sqlx::Row;
 
+pub use explain::{CallRecord, ItemRecord};
 pub use holds::DelistHold;
 pub use items::{
     maybe_live, ClaimedItem, EnqueueCounts, Finish, ItemStatus, ItemSummary, LeaseWatch,
@@ -114,10 +116,14 @@ impl Outbox {
         .await;
         match insert {
             Ok(_) => Ok(value.to_string()),
-            Err(_) => Ok(self
-                .cache_get(tenant, kind, key)
-                .await?
-                .unwrap_or_else(|| value.to_string())),
+            // Another writer was first: its value stands. Any other failure is an error, never a
+            // value silently left unstored (a platform id lost that way means a second add).
+            Err(e) => match self.cache_get(tenant, kind, key).await? {
+                Some(stored) => Ok(stored),
+                None => Err(anyhow::anyhow!(
+                    "cannot store {kind} {key} in the state database: {e}"
+                )),
+            },
         }
     }
 

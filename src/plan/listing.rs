@@ -128,3 +128,67 @@ pub fn hash_json<T: Serialize>(value: &T) -> String {
     let bytes = serde_json::to_vec(value).unwrap_or_default();
     hex::encode(Sha256::digest(&bytes))
 }
+
+impl Listing {
+    /// The source column and value behind a platform field, so a rule break names what the
+    /// operator must fix: `room_amount` → `rent_fen = 5000`. Personal data (phone, name) is named
+    /// by column only. `None` for fields the source does not set directly.
+    pub fn source_of(&self, field: &str) -> Option<String> {
+        let leaf = field.rsplit('.').next().unwrap_or(field);
+        let leaf = leaf.split('[').next().unwrap_or(leaf);
+        let opt = |v: Option<i64>| v.map_or("NULL".to_string(), |v| v.to_string());
+        let (col, value) = match &self.room {
+            Room::Dispersion(r) => match leaf {
+                "room_amount" => ("rent_fen", r.rent.0.to_string()),
+                "foregift_amount" => ("deposit_fen", opt(r.deposit.map(|m| m.0))),
+                "room_area" => ("room_area_centi", opt(r.room_area_centi)),
+                "flat_area" => ("flat_area_centi", opt(r.flat_area_centi)),
+                "bedroom_count" => ("bedrooms", r.layout.bedrooms.to_string()),
+                "parlor_count" => ("parlors", r.layout.parlors.to_string()),
+                "toilet_count" => ("toilets", r.layout.toilets.to_string()),
+                "floor_count" => ("floor", opt(r.floor.map(i64::from))),
+                "total_floor_count" => ("total_floors", opt(r.total_floors.map(i64::from))),
+                "checkin_time" => ("checkin_date", r.checkin.to_string()),
+                "intro" => ("intro", format!("{} characters", char_count(&r.intro))),
+                "room_face" => (
+                    "room_face",
+                    opt(r.shared.as_ref().map(|s| i64::from(s.face))),
+                ),
+                _ => return self.common_source_of(leaf),
+            },
+            Room::Concentration(r) => match leaf {
+                "room_amount" => ("rent_fen", r.rent.0.to_string()),
+                "max_amount" => ("max_rent_fen", r.max_rent.0.to_string()),
+                "foregift_amount" | "max_deposit_amount" => {
+                    ("deposit_fen", opt(r.deposit.map(|m| m.0)))
+                }
+                "room_area" | "room_max_area" => ("room_area_centi", opt(r.room_area_centi)),
+                "bedroom_count" => ("bedrooms", r.layout.bedrooms.to_string()),
+                "parlor_count" => ("parlors", r.layout.parlors.to_string()),
+                "toilet_count" => ("toilets", r.layout.toilets.to_string()),
+                "checkin_time" => ("checkin_date", r.checkin.to_string()),
+                "intro" => ("intro", format!("{} characters", char_count(&r.intro))),
+                "nickname" => ("nickname", format!("{:?}", r.nickname)),
+                "can_rent_num" => ("can_rent", r.can_rent.to_string()),
+                _ => return self.common_source_of(leaf),
+            },
+        };
+        Some(format!("{col} = {value}"))
+    }
+
+    fn common_source_of(&self, leaf: &str) -> Option<String> {
+        Some(match leaf {
+            "images" | "photos" => format!("photos = {} location(s)", self.photos.len()),
+            "room_configs" => "room_configs".to_string(),
+            // Personal data: the column, never the value.
+            "owners_tel" => "owners_tel (value withheld)".to_string(),
+            "owners_name" => "owners_name (value withheld)".to_string(),
+            "community_name" => format!("community_name = {:?}", self.community.name),
+            _ => return None,
+        })
+    }
+}
+
+fn char_count(s: &Option<String>) -> usize {
+    s.as_deref().map_or(0, |s| s.chars().count())
+}

@@ -40,14 +40,27 @@ impl Plan {
         self.breaks.is_empty()
     }
 
-    /// One line per break: `room 100001: room_amount: must be ...`.
+    /// One line per break, naming the source column and value behind the platform field:
+    /// `room 100001: room_amount: must be ... (source: rent_fen = 5000)`.
     pub fn error_text(&self) -> String {
-        self.breaks
-            .iter()
-            .map(|v| format!("room {}: {}", self.listing.room_code(), v.message()))
-            .collect::<Vec<_>>()
-            .join("; ")
+        breaks_text(&self.listing, &self.breaks)
     }
+}
+
+/// The breaks of `listing` as one message, each with the source column behind it.
+pub fn breaks_text(listing: &Listing, breaks: &[Violation]) -> String {
+    breaks
+        .iter()
+        .map(|v| {
+            let source = (!v.field.starts_with("source."))
+                .then(|| listing.source_of(&v.field))
+                .flatten()
+                .map(|s| format!(" (source: {s})"))
+                .unwrap_or_default();
+            format!("room {}: {}{source}", listing.room_code(), v.message())
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Checks one listing as the platform would, with stand-ins for what only the platform issues.

@@ -3,6 +3,7 @@
 //! `alipay.commerce.housing.*` replaced them (architecture decision 10), so each tenant is served by
 //! one implementation of this trait, and the engine never knows which.
 
+pub mod housing;
 mod renthouse;
 
 use async_trait::async_trait;
@@ -10,14 +11,50 @@ use async_trait::async_trait;
 use crate::alipay::AlipayError;
 use crate::model::{Community, CommunityRef, FlatsTag, RentStatus, Room, RoomState};
 
+pub use housing::ids::{IdStore, OutboxIds};
+pub use housing::settings::HousingSettings;
+pub use housing::HousingPlatform;
 pub use renthouse::{
     community_request, room_payload, state_request, RenthousePlatform, RoomPayload,
 };
+
+/// A stage of the worker, to name the method its calls are limited and logged under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Community,
+    Photo,
+    Room(FlatsTag),
+    State(FlatsTag),
+}
 
 #[async_trait]
 pub trait Platform: Send + Sync {
     /// A short name for logs and metrics, e.g. `renthouse`.
     fn family(&self) -> &'static str;
+
+    /// The method a stage's calls are rate-limited, logged and counted under. A family whose
+    /// stage makes several calls (add, then online) names the one that stands for the stage.
+    fn stage_method(&self, stage: Stage) -> &'static str {
+        match stage {
+            Stage::Community => "alipay.eco.renthouse.community.info.sync",
+            Stage::Photo => "alipay.eco.renthouse.common.image.upload",
+            Stage::Room(FlatsTag::Dispersion) => "alipay.eco.renthouse.room.dispersion.sync",
+            Stage::Room(FlatsTag::Concentration) => "alipay.eco.renthouse.room.concentration.sync",
+            Stage::State(_) => "alipay.eco.renthouse.room.state.sync",
+        }
+    }
+
+    /// The cache kind under which the worker keeps this family's community references and photo
+    /// ids (`what` is `community` or `photo`): a renthouse URL is no housing `attachment_id`,
+    /// so a tenant that switches family must not reuse one for the other.
+    fn cache_kind(&self, what: &str) -> String {
+        what.to_string()
+    }
+
+    /// Whether the operator's own `community_code` column names a community on this family.
+    fn takes_community_codes(&self) -> bool {
+        true
+    }
 
     /// Submits a community and returns how rooms can name it.
     async fn sync_community(&self, community: &Community) -> Result<CommunityRef, AlipayError>;

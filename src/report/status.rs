@@ -19,6 +19,8 @@ pub struct StatusReport {
     pub live_with_older_values: BTreeMap<String, i64>,
     /// Delists held by the mass-delist guard.
     pub delist_holds: Vec<crate::outbox::DelistHold>,
+    /// The running daemon's readiness (`/readyz`), when one answers.
+    pub daemon: Option<String>,
     pub recent_warnings: Vec<WarningRow>,
 }
 
@@ -66,6 +68,9 @@ impl StatusReport {
             None => {
                 let _ = writeln!(out, "\nnothing waiting");
             }
+        }
+        if let Some(d) = &self.daemon {
+            let _ = writeln!(out, "daemon {d}");
         }
         for (tenant, n) in &self.live_with_older_values {
             let _ = writeln!(

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::answer::Answer;
 use super::faults::Fault;
+use super::multipart::{self, FilePart};
 use super::{methods, SandboxState};
 use crate::alipay::client::china;
 use crate::alipay::keys::AppPrivateKey;
@@ -26,7 +27,7 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params = match collect_params(query.as_deref(), &headers, &body) {
+    let (params, file) = match collect_params(query.as_deref(), &headers, &body) {
         Ok(p) => p,
         Err(answer) => return sb.reply("unknown", answer, Fault::None).await,
     };
@@ -77,41 +78,66 @@ pub async fn handle(
         }
         _ => {}
     }
-    let answer = sb.business(&method, &app_id, params.get("biz_content"));
+    let answer = if method.starts_with(crate::alipay::housing::PREFIX) {
+        sb.housing_business(&method, &params, file.as_ref())
+    } else {
+        sb.business(&method, &app_id, params.get("biz_content"))
+    };
     sb.reply(&method, answer, fault).await
 }
 
 /// Query string and form body together; a parameter given twice is refused, since the two copies
-/// could differ between what was signed and what is used.
+/// could differ between what was signed and what is used. A multipart body (only `file.upload`
+/// takes one) adds its text parts as parameters, signed like the rest, and sets its file apart.
 fn collect_params(
     query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<BTreeMap<String, String>, Answer> {
+) -> Result<(BTreeMap<String, String>, Option<FilePart>), Answer> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if content_type.starts_with("multipart/") {
-        return Err(Answer::gateway_error(
-            "40002",
-            "isv.invalid-parameter",
-            "renthouse methods take a form body, not multipart",
-        ));
-    }
+    let query_pairs = form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.to_string(), v.to_string()));
+    let (pairs, file): (Vec<(String, String)>, _) = if content_type.starts_with("multipart/") {
+        let upload = query_pairs
+            .clone()
+            .any(|(k, v)| k == "method" && v == crate::alipay::housing::file::METHOD);
+        if !upload {
+            return Err(Answer::gateway_error(
+                "40002",
+                "isv.invalid-parameter",
+                "only file.upload takes a multipart body; other methods take a form body",
+            ));
+        }
+        let parts = multipart::boundary(content_type)
+            .ok_or_else(|| "Content-Type: multipart without a boundary".to_string())
+            .and_then(|b| multipart::parse(body, &b))
+            .map_err(|e| {
+                Answer::gateway_error(
+                    "40002",
+                    "isv.invalid-parameter",
+                    format!("multipart body: {e}"),
+                )
+            })?;
+        (query_pairs.chain(parts.texts).collect(), parts.file)
+    } else {
+        let form = form_urlencoded::parse(body).map(|(k, v)| (k.to_string(), v.to_string()));
+        (query_pairs.chain(form).collect(), None)
+    };
     let mut params = BTreeMap::new();
-    let pairs =
-        form_urlencoded::parse(query.unwrap_or("").as_bytes()).chain(form_urlencoded::parse(body));
     for (k, v) in pairs {
-        if params.insert(k.to_string(), v.to_string()).is_some() {
+        if params.contains_key(&k) {
             return Err(Answer::gateway_error(
                 "40002",
                 "isv.invalid-parameter",
                 format!("{k}: given more than once"),
             ));
         }
+        params.insert(k, v);
     }
-    Ok(params)
+    Ok((params, file))
 }
 
 /// The room a call is about, to catch two calls for one room at the same time.
@@ -153,7 +179,9 @@ impl SandboxState {
         let version = get("version").ok_or_else(|| missing("version", "isv.missing-version"))?;
         get("charset").ok_or_else(|| missing("charset", "isv.missing-charset"))?;
 
-        if !crate::alipay::renthouse::METHODS.contains(&method) {
+        if !crate::alipay::renthouse::METHODS.contains(&method)
+            && !crate::alipay::housing::METHODS.contains(&method)
+        {
             return Err(invalid(
                 "isv.invalid-method",
                 format!("method: {method} does not exist"),
@@ -273,6 +301,52 @@ impl SandboxState {
             }
         }
         let answer = methods::apply(&mut store, app_id, method, &biz, &today.to_string());
+        if answer.code() == "10000" {
+            self.dirty.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        answer
+    }
+
+    /// A housing method: its `biz_content` (or, for `file.upload`, its text parts) and file.
+    fn housing_business(
+        &self,
+        method: &str,
+        params: &BTreeMap<String, String>,
+        file: Option<&FilePart>,
+    ) -> Answer {
+        let biz: Value = if method == crate::alipay::housing::file::METHOD {
+            let texts: serde_json::Map<String, Value> = ["attachment_category", "attachment_type"]
+                .iter()
+                .filter_map(|k| {
+                    params
+                        .get(*k)
+                        .map(|v| (k.to_string(), Value::String(v.clone())))
+                })
+                .collect();
+            Value::Object(texts)
+        } else {
+            match params.get("biz_content").map(|b| serde_json::from_str(b)) {
+                Some(Ok(v @ Value::Object(_))) => v,
+                None => {
+                    return Answer::error(
+                        method,
+                        "40001",
+                        "isv.missing-parameter",
+                        "biz_content: missing required parameter",
+                    )
+                }
+                Some(_) => {
+                    return Answer::error(
+                        method,
+                        "40002",
+                        "isv.invalid-parameter",
+                        "biz_content: must be a JSON object",
+                    )
+                }
+            }
+        };
+        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        let answer = super::housing::apply(&mut store.housing, method, &biz, file);
         if answer.code() == "10000" {
             self.dirty.store(true, std::sync::atomic::Ordering::Relaxed);
         }

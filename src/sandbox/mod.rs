@@ -1,4 +1,4 @@
-//! Our local emulation of the Alipay OpenAPI gateway for the renthouse family.
+//! Our local emulation of the Alipay OpenAPI gateway for the renthouse and housing families.
 //!
 //! It is as strict as the platform, on purpose: it verifies request signatures with the app's
 //! public key, signs answers with its own key (an official SDK accepts them), checks every field
@@ -9,8 +9,10 @@
 mod answer;
 mod faults;
 mod gateway;
+pub mod housing;
 mod limits;
 mod methods;
+mod multipart;
 mod stats;
 mod store;
 
@@ -148,6 +150,15 @@ impl SandboxState {
             .collect()
     }
 
+    /// A copy of the housing family's objects, for in-process tests.
+    pub fn housing(&self) -> housing::HousingStore {
+        self.store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .housing
+            .clone()
+    }
+
     pub fn stats_json(&self) -> Value {
         self.stats.to_json()
     }
@@ -237,5 +248,13 @@ async fn state(State(sb): State<SandboxState>) -> Json<Value> {
         "leases": store.leases.len(),
         "reservations": store.reservations.len(),
         "bill_pushes": store.bill_pushes.len(),
+        "housing": {
+            "communities": store.housing.communities,
+            "attachments": store.housing.attachments.len(),
+            "houses": store.housing.houses,
+            "apartments": store.housing.apartments,
+            "apartment_rooms": store.housing.apartment_rooms,
+            "adds": store.housing.adds,
+        },
     }))
 }

@@ -49,6 +49,9 @@ pub struct Store {
     pub leases: BTreeMap<String, Value>,
     pub reservations: BTreeMap<String, Value>,
     pub next_id: u64,
+    /// The `alipay.commerce.housing.*` objects, apart from the renthouse ones.
+    #[serde(default)]
+    pub housing: super::housing::HousingStore,
 }
 
 pub fn room_key(flats_tag: i64, room_code: &str) -> String {

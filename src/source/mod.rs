@@ -143,6 +143,21 @@ impl Source {
         rx
     }
 
+    /// The row of one room, as read (for `rentsync explain`).
+    pub async fn row(&self, view: View, room_code: &str) -> anyhow::Result<Option<SourceRow>> {
+        let sql = self.db.sql(&format!(
+            "SELECT {} FROM {} WHERE room_code = ?",
+            view.columns(),
+            view.name
+        ));
+        let row = sqlx::query(&sql)
+            .bind(room_code)
+            .fetch_optional(&self.db.pool)
+            .await
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", view.name))?;
+        Ok(row.map(|r| view.convert(&r)))
+    }
+
     /// The room codes of a view, and nothing else: cheap enough to read every few seconds to find
     /// hard deletes.
     pub async fn keys(&self, view: View) -> anyhow::Result<std::collections::HashSet<String>> {

@@ -69,7 +69,8 @@ pub async fn source(
         {
             Ok(Fetched::NotModified) => {
                 let key = upload_key(ctx, &seen.sha);
-                if let Some(url) = outbox.cache_get(&ctx.name, "photo", &key).await? {
+                let kind = ctx.platform.cache_kind("photo");
+                if let Some(url) = outbox.cache_get(&ctx.name, &kind, &key).await? {
                     return Ok(Ok(Sourced::Uploaded(url)));
                 }
                 // Unchanged, but never uploaded under these settings: we need the bytes after all.

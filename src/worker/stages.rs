@@ -21,9 +21,7 @@ use crate::model::{CommunityRef, RentStatus, Room, RoomState};
 use crate::outbox::{maybe_live, ClaimedItem, Finish, Outbox, UNCONFIRMED};
 use crate::plan::rules::{self, Context};
 use crate::plan::{hash_json, state_label, InvalidListings};
-use crate::platform::room_payload;
-
-const STATE_SYNC: &str = "alipay.eco.renthouse.room.state.sync";
+use crate::platform::{room_payload, Stage};
 
 /// Why a stage stopped.
 enum Stop {
@@ -134,21 +132,19 @@ async fn run(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Result<Opt
         let value = serde_json::to_value(&payload).map_err(anyhow::Error::from)?;
         let breaks = rules::check(method, &value, &check).map_err(anyhow::Error::from)?;
         if !breaks.is_empty() {
-            let message = breaks
-                .iter()
-                .map(|v| format!("room {key}: {}", v.message(), key = item.key))
-                .collect::<Vec<_>>()
-                .join("; ");
+            let message = crate::plan::breaks_text(listing, &breaks);
             return Err(invalid(ctx, outbox, item, &mut synced, message).await);
         }
+        // What went out, kept for `rentsync explain` (the room as resolved: ids, photos, state).
+        let sent = serde_json::to_string(&room).map_err(anyhow::Error::from)?;
         send(
             ctx,
             outbox,
             item,
             &mut synced,
-            Some(&payload_hash),
+            Some((&payload_hash, &sent)),
             &state_label,
-            method,
+            ctx.platform.stage_method(Stage::Room(room.flats_tag())),
             || ctx.platform.upsert_room(&room, adding),
         )
         .await?;
@@ -190,7 +186,8 @@ async fn state_sync(
     }
     let label = state_label(state, rent);
     let (key, tag) = (item.key.as_str(), item.listing.kind());
-    let sent = send(ctx, outbox, item, synced, None, &label, STATE_SYNC, || {
+    let method = ctx.platform.stage_method(Stage::State(tag));
+    let sent = send(ctx, outbox, item, synced, None, &label, method, || {
         ctx.platform.set_room_state(key, tag, state, rent)
     })
     .await;
@@ -221,14 +218,15 @@ fn room_missing(e: &AlipayError) -> bool {
 }
 
 /// A call that can change what the platform shows: marked unconfirmed before, recorded after
-/// the answer (`payload` `None`: the content is left as it is).
+/// the answer. `payload` is the content's hash and the room as sent; `None` for a state call,
+/// which leaves the content as it is.
 #[allow(clippy::too_many_arguments)]
 async fn send<T, F, Fut>(
     ctx: &TenantCtx,
     outbox: &Outbox,
     item: &ClaimedItem,
     synced: &mut Synced,
-    payload: Option<&str>,
+    payload: Option<(&str, &str)>,
     state: &str,
     method: &str,
     f: F,
@@ -243,7 +241,7 @@ where
     if !marked {
         let mark_payload = payload.map(|_| UNCONFIRMED);
         if !outbox
-            .record_progress(item, mark_payload, Some(UNCONFIRMED))
+            .record_progress(item, mark_payload, None, Some(UNCONFIRMED))
             .await?
         {
             return Err(Stop::Lost);
@@ -255,10 +253,14 @@ where
     }
     match call(ctx, outbox, item, method, f).await {
         Ok(v) => {
-            if !outbox.record_progress(item, payload, Some(state)).await? {
+            let (hash, sent) = (payload.map(|p| p.0), payload.map(|p| p.1));
+            if !outbox
+                .record_progress(item, hash, sent, Some(state))
+                .await?
+            {
                 return Err(Stop::Lost);
             }
-            if let Some(p) = payload {
+            if let Some((p, _)) = payload {
                 synced.payload = Some(p.into());
             }
             synced.state = Some(state.into());
@@ -308,14 +310,19 @@ async fn community(
     item: &ClaimedItem,
 ) -> Result<CommunityRef, Stop> {
     let listing = &item.listing;
-    if let Some(code) = &listing.community_code {
+    if let Some(code) = listing
+        .community_code
+        .as_ref()
+        .filter(|_| ctx.platform.takes_community_codes())
+    {
         return Ok(CommunityRef::Code(code.clone()));
     }
+    let kind = ctx.platform.cache_kind("community");
     let key = community_key(listing);
     // One sync per community even when many of its rooms are worked at once.
     let lock = ctx.locks.get(&format!("community:{key}"));
     let _guard = lock.lock().await;
-    if let Some(v) = outbox.cache_get(&ctx.name, "community", &key).await? {
+    if let Some(v) = outbox.cache_get(&ctx.name, &kind, &key).await? {
         if let Ok(r) = serde_json::from_str(&v) {
             return Ok(r);
         }
@@ -325,14 +332,14 @@ async fn community(
         ctx,
         outbox,
         item,
-        "alipay.eco.renthouse.community.info.sync",
+        ctx.platform.stage_method(Stage::Community),
         || ctx.platform.sync_community(c),
     )
     .await?;
     let stored = outbox
         .cache_put(
             &ctx.name,
-            "community",
+            &kind,
             &key,
             &serde_json::to_string(&r).map_err(anyhow::Error::from)?,
         )
@@ -371,6 +378,7 @@ async fn photos(
 ) -> Result<(Vec<String>, Vec<String>), Stop> {
     let mut urls = Vec::new();
     let mut warnings = Vec::new();
+    let photo_kind = ctx.platform.cache_kind("photo");
     for (i, location) in item.listing.photos.iter().enumerate() {
         let bytes = match photo_source::source(ctx, outbox, location).await? {
             Ok(Sourced::Fresh(b)) => b,
@@ -397,7 +405,7 @@ async fn photos(
         let key = photo_source::upload_key(ctx, &photo_source::content_hash(&bytes));
         let lock = ctx.locks.get(&format!("photo:{key}"));
         let _guard = lock.lock().await;
-        if let Some(url) = outbox.cache_get(&ctx.name, "photo", &key).await? {
+        if let Some(url) = outbox.cache_get(&ctx.name, &photo_kind, &key).await? {
             ctx.metrics.photo("cached", 0);
             urls.push(url);
             continue;
@@ -418,12 +426,12 @@ async fn photos(
             ctx,
             outbox,
             item,
-            "alipay.eco.renthouse.common.image.upload",
+            ctx.platform.stage_method(Stage::Photo),
             || ctx.platform.upload_photo(&jpeg),
         )
         .await?;
         ctx.metrics.photo_bytes(in_bytes as u64, jpeg.len() as u64);
-        urls.push(outbox.cache_put(&ctx.name, "photo", &key, &url).await?);
+        urls.push(outbox.cache_put(&ctx.name, &photo_kind, &key, &url).await?);
     }
     Ok((urls, warnings))
 }

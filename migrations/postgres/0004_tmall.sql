@@ -1,4 +1,4 @@
--- rentsync state database, version 3: Tmall Haofang lease tracking.
+-- rentsync state database, version 4: Tmall Haofang lease tracking.
 -- rentsync_tmall_watch: the lease orders the poller follows, with the last state it saw (JSON of
 --   tmall::history::Snapshot), so a restart diffs against what was recorded, not against nothing.
 CREATE TABLE IF NOT EXISTS rentsync_tmall_watch (

@@ -1,0 +1,174 @@
+//! 集中式 `apartment.*` and `apartment.rental.*` (§4.4, §4.5). The apartment stands for one of
+//! our room types (it has price and area ranges and a layout, spec §8.2); each door number of
+//! that type is an `apartment.rental` room under it. Both are added once with our
+//! `external_id` and modified by the platform id.
+
+use crate::alipay::client::ApiRequest;
+
+/// Apartment fields both `add` and `modify` carry.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ApartmentFields {
+    pub status: Option<String>,
+    pub property_title: Option<String>,
+    /// 户型介绍.
+    pub property_description: Option<String>,
+    /// Yuan, lowest and highest rent of the type.
+    pub rent_start: Option<String>,
+    pub rent_end: Option<String>,
+    pub rent_unit: Option<String>,
+    /// m².
+    pub usable_area_start: Option<String>,
+    pub usable_area_end: Option<String>,
+    /// 居室.
+    pub bed_room: Option<String>,
+    pub apartment_img: Option<Vec<String>>,
+    pub apartment_facilities: Option<Vec<String>>,
+    pub contact_person_phone: Option<String>,
+}
+
+/// 公寓新增.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ApartmentAdd {
+    pub external_id: String,
+    pub apartment_name: Option<String>,
+    pub apartment_address: Option<String>,
+    pub province_code: Option<String>,
+    pub city_code: Option<String>,
+    pub district_code: Option<String>,
+    pub source_company: Option<String>,
+    pub living_room: Option<String>,
+    pub bath_room: Option<String>,
+    #[serde(flatten)]
+    pub fields: ApartmentFields,
+}
+
+impl ApiRequest for ApartmentAdd {
+    const METHOD: &'static str = "alipay.commerce.housing.apartment.add";
+    type Response = ApartmentAddResponse;
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ApartmentAddResponse {
+    pub apartment_id: Option<String>,
+}
+
+/// 公寓更新, keyed by `apartment_id`.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ApartmentModify {
+    pub apartment_id: String,
+    #[serde(flatten)]
+    pub fields: ApartmentFields,
+}
+
+impl ApiRequest for ApartmentModify {
+    const METHOD: &'static str = "alipay.commerce.housing.apartment.modify";
+    type Response = super::Empty;
+}
+
+/// 公寓查询 by `apartment_id` or our `external_id`.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ApartmentQuery {
+    pub apartment_id: Option<String>,
+    pub external_id: Option<String>,
+}
+
+impl ApiRequest for ApartmentQuery {
+    const METHOD: &'static str = "alipay.commerce.housing.apartment.query";
+    type Response = ApartmentQueryResponse;
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ApartmentQueryResponse {
+    pub apartment_id: Option<String>,
+    pub external_id: Option<String>,
+    pub status: Option<String>,
+}
+
+/// Room fields both `apartment.rental.add` and `modify` carry.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ApartmentRentalFields {
+    /// The room's own name (described "公寓名称", a copy-paste slip, §2.4.3).
+    pub name: Option<String>,
+    /// Yuan.
+    pub rent: Option<String>,
+    pub rent_unit: Option<String>,
+    pub deposit: Option<String>,
+    pub payment_method: Option<String>,
+    pub internal_area: Option<String>,
+    pub check_in_time: Option<String>,
+    /// The only lever for a room's availability: rooms have no online/offline (§7).
+    pub status: Option<String>,
+}
+
+/// 公寓房源新增.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ApartmentRentalAdd {
+    pub apartment_id: String,
+    pub external_id: String,
+    pub doorplate_number: Option<String>,
+    #[serde(flatten)]
+    pub fields: ApartmentRentalFields,
+}
+
+impl ApiRequest for ApartmentRentalAdd {
+    const METHOD: &'static str = "alipay.commerce.housing.apartment.rental.add";
+    type Response = ApartmentRentalAddResponse;
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ApartmentRentalAddResponse {
+    pub apartment_house_id: Option<String>,
+}
+
+/// 公寓房源修改, keyed by `apartment_house_id` (the platform's id, whatever the SDK text says).
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ApartmentRentalModify {
+    pub apartment_house_id: String,
+    #[serde(flatten)]
+    pub fields: ApartmentRentalFields,
+}
+
+impl ApiRequest for ApartmentRentalModify {
+    const METHOD: &'static str = "alipay.commerce.housing.apartment.rental.modify";
+    type Response = super::Empty;
+}
+
+/// 公寓房源查询 by `apartment_house_id` or our `external_id`.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ApartmentRentalQuery {
+    pub apartment_house_id: Option<String>,
+    pub external_id: Option<String>,
+}
+
+impl ApiRequest for ApartmentRentalQuery {
+    const METHOD: &'static str = "alipay.commerce.housing.apartment.rental.query";
+    type Response = ApartmentRentalQueryResponse;
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ApartmentRentalQueryResponse {
+    pub apartment_house_id: Option<String>,
+    pub apartment_id: Option<String>,
+    pub external_id: Option<String>,
+    pub status: Option<String>,
+}

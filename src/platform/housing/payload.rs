@@ -1,0 +1,216 @@
+//! Canonical rooms as `alipay.commerce.housing.*` requests (spec §8): every value a string, money
+//! and areas in yuan and m² made from our integer fen and centi-m², so nothing is rounded twice.
+//! Pure functions, so they are tested without a gateway.
+
+use super::settings::HousingSettings;
+use crate::alipay::housing::{
+    ApartmentAdd, ApartmentFields, ApartmentRentalAdd, ApartmentRentalFields, HouseRentalAdd,
+    HouseRentalFields,
+};
+use crate::model::{ConcentrationRoom, DispersionRoom, Money, RentStatus, RoomState};
+
+/// Where an apartment is: the family places apartments by codes and address, not by community.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Location {
+    pub province_code: String,
+    pub city_code: String,
+    pub district_code: String,
+    pub address: Option<String>,
+}
+
+/// Whether a listing should show: on shelf and not let. The family has no rented flag (§7).
+pub fn shows(state: RoomState, rent: RentStatus) -> bool {
+    state == RoomState::OnShelf && rent == RentStatus::Vacant
+}
+
+fn status(s: &HousingSettings, state: RoomState, rent: RentStatus) -> String {
+    if shows(state, rent) {
+        s.status_on_shelf.clone()
+    } else {
+        s.status_off_shelf.clone()
+    }
+}
+
+fn area(centi: Option<i64>) -> Option<String> {
+    centi.map(|c| Money(c).yuan())
+}
+
+fn list(v: &[String]) -> Option<Vec<String>> {
+    (!v.is_empty()).then(|| v.to_vec())
+}
+
+/// The modifiable fields of a dispersion listing.
+pub fn house_fields(
+    r: &DispersionRoom,
+    community_id: &str,
+    s: &HousingSettings,
+) -> HouseRentalFields {
+    HouseRentalFields {
+        community_id: Some(community_id.to_string()),
+        status: Some(status(s, r.state, r.rent_status)),
+        property_description: r.intro.clone(),
+        renting_type: Some(match r.shared {
+            Some(_) => s.renting_type_shared.clone(),
+            None => s.renting_type_whole.clone(),
+        }),
+        rented_room: r.shared.as_ref().map(|b| b.name.to_string()),
+        rent: Some(r.rent.yuan()),
+        rent_unit: Some(s.rent_unit.clone()),
+        deposit: r.deposit.map(Money::yuan),
+        check_in_time: Some(r.checkin.format("%Y-%m-%d").to_string()),
+        constructed_area: area(r.flat_area_centi),
+        internal_area: area(r.room_area_centi),
+        floor_level: r.floor.map(|f| f.to_string()),
+        total_floors: r.total_floors.map(|t| t.to_string()),
+        contact_person: r.owners_name.clone(),
+        contact_person_phone: r.owners_tel.clone(),
+        house_pic: list(&r.images),
+        accommodation: list(&r.room_configs),
+        ..Default::default()
+    }
+}
+
+pub fn house_add(r: &DispersionRoom, community_id: &str, s: &HousingSettings) -> HouseRentalAdd {
+    HouseRentalAdd {
+        external_id: r.room_code.clone(),
+        bed_room: Some(r.layout.bedrooms.to_string()),
+        living_room: Some(r.layout.parlors.to_string()),
+        bath_room: Some(r.layout.toilets.to_string()),
+        source_company: s.source_company.clone(),
+        fields: house_fields(r, community_id, s),
+        ..Default::default()
+    }
+}
+
+pub fn apartment_fields(r: &ConcentrationRoom, s: &HousingSettings) -> ApartmentFields {
+    ApartmentFields {
+        status: Some(status(s, r.state, r.rent_status)),
+        property_title: Some(r.nickname.clone()),
+        property_description: r.intro.clone(),
+        rent_start: Some(r.rent.yuan()),
+        rent_end: Some(r.max_rent.yuan()),
+        rent_unit: Some(s.rent_unit.clone()),
+        usable_area_start: area(r.room_area_centi),
+        usable_area_end: area(r.room_area_centi),
+        bed_room: Some(r.layout.bedrooms.to_string()),
+        apartment_img: list(&r.images),
+        apartment_facilities: list(&r.room_configs),
+        contact_person_phone: r.owners_tel.clone(),
+    }
+}
+
+pub fn apartment_add(r: &ConcentrationRoom, at: &Location, s: &HousingSettings) -> ApartmentAdd {
+    ApartmentAdd {
+        external_id: r.room_code.clone(),
+        apartment_name: Some(r.nickname.clone()),
+        apartment_address: at.address.clone(),
+        province_code: Some(at.province_code.clone()),
+        city_code: Some(at.city_code.clone()),
+        district_code: Some(at.district_code.clone()),
+        source_company: s.source_company.clone(),
+        living_room: Some(r.layout.parlors.to_string()),
+        bath_room: Some(r.layout.toilets.to_string()),
+        fields: apartment_fields(r, s),
+    }
+}
+
+/// Our id of one door of a room type: the type's code and the door number.
+pub fn apartment_room_id(r: &ConcentrationRoom, door: &str) -> String {
+    format!("{}#{door}", r.room_code)
+}
+
+pub fn rental_fields(
+    r: &ConcentrationRoom,
+    door: &str,
+    s: &HousingSettings,
+) -> ApartmentRentalFields {
+    ApartmentRentalFields {
+        name: Some(format!("{} {door}", r.nickname)),
+        rent: Some(r.rent.yuan()),
+        rent_unit: Some(s.rent_unit.clone()),
+        deposit: r.deposit.map(Money::yuan),
+        internal_area: area(r.room_area_centi),
+        check_in_time: Some(r.checkin.format("%Y-%m-%d").to_string()),
+        status: Some(if r.state != RoomState::OnShelf {
+            s.status_off_shelf.clone()
+        } else if r.rent_status == RentStatus::Rented {
+            s.status_rented.clone()
+        } else {
+            s.status_on_shelf.clone()
+        }),
+        ..Default::default()
+    }
+}
+
+pub fn rental_add(
+    r: &ConcentrationRoom,
+    apartment_id: &str,
+    door: &str,
+    s: &HousingSettings,
+) -> ApartmentRentalAdd {
+    ApartmentRentalAdd {
+        apartment_id: apartment_id.to_string(),
+        external_id: apartment_room_id(r, door),
+        doorplate_number: Some(door.to_string()),
+        fields: rental_fields(r, door, s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CommunityRef, Layout};
+    use chrono::NaiveDate;
+
+    fn flat() -> DispersionRoom {
+        DispersionRoom {
+            room_code: "F100".into(),
+            community: CommunityRef::Code("C1".into()),
+            shared: None,
+            layout: Layout {
+                bedrooms: 2,
+                parlors: 1,
+                toilets: 1,
+            },
+            room_area_centi: Some(7023),
+            flat_area_centi: Some(9055),
+            floor: Some(5),
+            total_floors: Some(18),
+            rent: Money(250050),
+            deposit: Some(Money(500000)),
+            checkin: NaiveDate::from_ymd_opt(2025, 10, 1).unwrap(),
+            images: vec!["A1".into()],
+            intro: None,
+            room_configs: vec![],
+            owners_name: None,
+            owners_tel: None,
+            state: RoomState::OnShelf,
+            rent_status: RentStatus::Vacant,
+        }
+    }
+
+    #[test]
+    fn money_goes_out_in_yuan_and_areas_in_square_metres_as_strings() {
+        let s = HousingSettings::default();
+        let add = house_add(&flat(), "C1", &s);
+        assert_eq!(add.fields.rent.as_deref(), Some("2500.50"));
+        assert_eq!(add.fields.deposit.as_deref(), Some("5000.00"));
+        assert_eq!(add.fields.constructed_area.as_deref(), Some("90.55"));
+        assert_eq!(add.fields.internal_area.as_deref(), Some("70.23"));
+        assert_eq!(add.bed_room.as_deref(), Some("2"));
+        assert_eq!(add.fields.check_in_time.as_deref(), Some("2025-10-01"));
+        assert_eq!(add.fields.status.as_deref(), Some("上架"));
+        assert_eq!(add.fields.house_pic, Some(vec!["A1".to_string()]));
+    }
+
+    #[test]
+    fn a_let_or_off_shelf_listing_is_sent_with_the_off_status() {
+        let s = HousingSettings::default();
+        let mut r = flat();
+        r.rent_status = RentStatus::Rented;
+        assert_eq!(house_fields(&r, "C1", &s).status.as_deref(), Some("下架"));
+        r.rent_status = RentStatus::Vacant;
+        r.state = RoomState::OffShelf;
+        assert_eq!(house_fields(&r, "C1", &s).status.as_deref(), Some("下架"));
+    }
+}
