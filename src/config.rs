@@ -212,6 +212,8 @@ pub struct TenantConfig {
     /// older values") or take it `off_shelf` until the source is fixed.
     #[serde(default)]
     pub invalid_listings: crate::plan::InvalidListings,
+    /// The operator's Tmall Haofang app on the TOP gateway (lease queries, escrow invitations).
+    pub tmall: Option<crate::tmall::TmallConfig>,
 }
 
 fn default_long_edge() -> u32 {
@@ -255,6 +257,9 @@ impl Config {
                     *p = base.join(&*p);
                 }
             }
+            if let Some(tmall) = t.tmall.as_mut() {
+                tmall.resolve_paths(base);
+            }
         }
         cfg.validate()?;
         Ok(cfg)
@@ -287,6 +292,11 @@ impl Config {
                     "tenant {:?}: app_id must be 1 to 32 characters",
                     t.name
                 ));
+            }
+            if let Some(tmall) = &t.tmall {
+                for p in tmall.problems() {
+                    problems.push(format!("tenant {:?}: {p}", t.name));
+                }
             }
             if let Some(url) = &t.source_database {
                 if let Err(e) = crate::db::Dialect::of_url(url) {
@@ -345,9 +355,15 @@ impl TenantConfig {
     /// naming the file, its mode and the fix.
     pub fn loose_secret_files(&self) -> Vec<String> {
         use std::os::unix::fs::PermissionsExt;
+        let tmall = self.tmall.as_ref();
         let files = [
             ("private_key_file", Some(&self.private_key_file)),
             ("app_auth_token_file", self.app_auth_token_file.as_ref()),
+            ("tmall.app_secret_file", tmall.map(|t| &t.app_secret_file)),
+            (
+                "tmall.session_file",
+                tmall.and_then(|t| t.session_file.as_ref()),
+            ),
         ];
         files
             .into_iter()

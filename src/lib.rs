@@ -20,4 +20,5 @@ pub mod report;
 pub mod sandbox;
 pub mod secret;
 pub mod source;
+pub mod tmall;
 pub mod worker;

@@ -13,6 +13,7 @@ pub mod run;
 pub mod runtime;
 mod sandbox;
 mod status;
+mod tmall;
 mod tour;
 
 pub use dry_run::dry_run;
@@ -74,6 +75,8 @@ pub enum Command {
     Fixtures(fixtures::FixturesArgs),
     /// Run the photo pipeline on files: one JPEG within the byte budget per input.
     Photo(photo::PhotoArgs),
+    /// Tmall Haofang (天猫好房) over TOP: lease orders and fund-escrow invitations.
+    Tmall(tmall::TmallArgs),
 }
 
 /// Where a subcommand finds its tenant: a config file, or flags for a one-off call.
@@ -121,6 +124,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args).await,
         Command::Fixtures(args) => fixtures::run(args).await,
         Command::Photo(args) => photo::run(args).await,
+        Command::Tmall(args) => tmall::run(args).await,
     }
 }
 

@@ -248,6 +248,17 @@ impl Daemon {
                 move || beats.beat(&name),
             ));
         }
+        // Tmall lease pollers beside the listing sync (docs/TMALL.md); off with lease_poll_secs = 0.
+        for t in &rt.cfg.tenants {
+            if let Some(tmall) = t.tmall.as_ref().filter(|m| m.lease_poll_secs > 0) {
+                tasks.spawn(crate::tmall::poller::lease_poll_loop(
+                    rt.outbox.db.clone(),
+                    t.name.clone(),
+                    tmall.clone(),
+                    cancel.clone(),
+                ));
+            }
+        }
         tasks.spawn(heartbeat_loop(rt.clone(), cancel.clone()));
         Ok(Self {
             rt,

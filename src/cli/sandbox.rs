@@ -86,6 +86,18 @@ pub struct SandboxArgs {
     /// How long a "timeout" answer hangs before the connection is cut, in milliseconds.
     #[arg(long, default_value_t = 60_000)]
     pub hang_ms: u64,
+    /// Also serve a TOP gateway (Tmall Haofang) at /router/rest for this app_key.
+    #[arg(long, requires = "tmall_app_secret_file")]
+    pub tmall_app_key: Option<String>,
+    /// The TOP app secret requests must be signed with.
+    #[arg(long)]
+    pub tmall_app_secret_file: Option<PathBuf>,
+    /// Require this session on every TOP call.
+    #[arg(long)]
+    pub tmall_session_file: Option<PathBuf>,
+    /// Lease orders move one step on every this many seconds (besides POST /sandbox/tmall/advance).
+    #[arg(long)]
+    pub tmall_advance_secs: Option<f64>,
 }
 
 fn parse_method_qps(s: &str) -> Result<(String, f64), String> {
@@ -143,16 +155,48 @@ impl SandboxArgs {
     }
 }
 
+impl SandboxArgs {
+    /// The TOP gateway, when --tmall-app-key is given.
+    pub fn top(&self) -> anyhow::Result<Option<crate::tmall::sandbox::TopSandbox>> {
+        let (Some(key), Some(secret_file)) = (&self.tmall_app_key, &self.tmall_app_secret_file)
+        else {
+            return Ok(None);
+        };
+        let read = |p: &PathBuf| {
+            std::fs::read_to_string(p)
+                .map(|s| Secret::new(s.trim()))
+                .with_context(|| format!("cannot read {}", p.display()))
+        };
+        let mut cfg = crate::tmall::sandbox::TopSandboxConfig::new(key, read(secret_file)?);
+        if let Some(p) = &self.tmall_session_file {
+            cfg.session = Some(read(p)?);
+        }
+        cfg.advance_every = self
+            .tmall_advance_secs
+            .filter(|s| *s > 0.0)
+            .map(Duration::from_secs_f64);
+        Ok(Some(crate::tmall::sandbox::TopSandbox::new(cfg)))
+    }
+}
+
 pub async fn run(args: SandboxArgs) -> anyhow::Result<ExitCode> {
     let state = SandboxState::new(args.config()?)?;
+    let top = args.top()?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
     // One line on stdout that scripts can wait for.
     println!("sandbox listening on http://{addr}/gateway.do");
+    let extra = match top {
+        Some(top) => {
+            println!("TOP sandbox listening on http://{addr}/router/rest");
+            top.router()
+        }
+        None => axum::Router::new(),
+    };
     tracing::info!(%addr, "sandbox started");
-    state.serve(listener, shutdown_signal()).await?;
+    state.serve_with(listener, extra, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 

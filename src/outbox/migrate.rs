@@ -30,6 +30,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0003_last_sent.sql"),
     },
     Migration {
+        version: 4,
+        postgres: include_str!("../../migrations/postgres/0004_tmall.sql"),
+        mysql: include_str!("../../migrations/mysql/0004_tmall.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0004_tmall.sql"),
+    },
+    Migration {
         version: 5,
         postgres: include_str!("../../migrations/postgres/0005_claim_by_kind.sql"),
         mysql: include_str!("../../migrations/mysql/0005_claim_by_kind.sql"),

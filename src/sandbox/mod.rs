@@ -183,6 +183,16 @@ impl SandboxState {
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        self.serve_with(listener, Router::new(), shutdown).await
+    }
+
+    /// Like `serve`, with more routes beside the gateway's (the TOP gateway of `tmall::sandbox`).
+    pub async fn serve_with(
+        self,
+        listener: tokio::net::TcpListener,
+        extra: Router,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let flusher = {
             let sb = self.clone();
             tokio::spawn(async move {
@@ -195,7 +205,7 @@ impl SandboxState {
                 }
             })
         };
-        let result = axum::serve(listener, self.router())
+        let result = axum::serve(listener, self.router().merge(extra))
             .with_graceful_shutdown(shutdown)
             .await;
         flusher.abort();

@@ -1,0 +1,301 @@
+//! The lease poller: follows the lease orders an operator listed (`rentsync tmall lease watch`),
+//! queries each (lease and bills, then settlement), and records every change of lease status,
+//! bill status and settlement as history rows in the state database (`rentsync_tmall_history`).
+//!
+//! The last snapshot is stored next to the watch row and written in the same transaction as the
+//! history rows, so a crash between poll and write repeats the poll and records each change once.
+//! A session, credential or stopped-method error ends the round: every other lease would fail the
+//! same way, and hammering a banned method extends the ban.
+
+use serde::Serialize;
+
+use super::error::ErrorClass;
+use super::history::{changes, snapshot, Change, Snapshot};
+use super::lease::{LeaseQuery, QueryStatusDTO, QueryType};
+use super::{TopClient, TopError};
+use crate::db::Db;
+
+/// A recorded history row.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryRow {
+    pub at_us: i64,
+    pub subject: String,
+    pub subject_key: String,
+    pub bill_type: Option<i64>,
+    pub old_value: Option<String>,
+    pub new_value: String,
+    pub amount_fen: Option<i64>,
+}
+
+/// A followed lease order and what was last recorded of it (`seen_text` as stored, for the
+/// compare-and-set in [`LeaseBook::record`]).
+#[derive(Debug, Clone)]
+pub struct Watched {
+    pub lease_order_no: String,
+    pub seen: Snapshot,
+    pub seen_text: Option<String>,
+}
+
+/// The poller's tables in the state database.
+#[derive(Clone)]
+pub struct LeaseBook {
+    db: Db,
+}
+
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct PollStats {
+    pub polled: usize,
+    pub changes: usize,
+    pub failed: usize,
+}
+
+impl LeaseBook {
+    /// `db` must be migrated (`Outbox::open` does it).
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Adds a lease order to follow; false when it was followed already.
+    pub async fn watch(&self, tenant: &str, lease_order_no: &str) -> anyhow::Result<bool> {
+        let d = self.db.dialect;
+        let sql = format!(
+            "{} INTO rentsync_tmall_watch (tenant, lease_order_no, added_us) VALUES (?, ?, {}){}",
+            d.insert_ignore(),
+            d.now_expr(),
+            d.on_conflict_ignore()
+        );
+        let done = sqlx::query(&self.db.sql(&sql))
+            .bind(tenant)
+            .bind(lease_order_no)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The followed lease orders and what was last seen of each.
+    pub async fn watched(&self, tenant: &str) -> anyhow::Result<Vec<Watched>> {
+        use sqlx::Row as _;
+        let rows = sqlx::query(&self.db.sql(
+            "SELECT lease_order_no, snapshot FROM rentsync_tmall_watch WHERE tenant = ? ORDER BY lease_order_no",
+        ))
+        .bind(tenant)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let no: String = row.try_get("lease_order_no")?;
+            // MySQL hands TEXT to the Any driver as a BLOB: db::text reads both.
+            let snap = crate::db::text(&row, "snapshot")?;
+            // A snapshot we cannot read is treated as none: the next poll records the whole
+            // state again, which repeats history rows rather than losing any.
+            let seen = snap
+                .as_deref()
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or_default();
+            out.push(Watched {
+                lease_order_no: no,
+                seen,
+                seen_text: snap,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Writes the changes and the new snapshot together, only if the stored snapshot is still
+    /// `w.seen_text`: when two replicas poll the same lease at once, one records the change and
+    /// the other's write is dropped (false), so no change is recorded twice.
+    pub async fn record(
+        &self,
+        tenant: &str,
+        w: &Watched,
+        snap: &Snapshot,
+        changes: &[Change],
+    ) -> anyhow::Result<bool> {
+        let lease_order_no = w.lease_order_no.as_str();
+        let now = self.db.now_us().await?;
+        let mut tx = self.db.pool.begin().await?;
+        // Compare-and-set first, so a lost race writes no history row.
+        let same = if w.seen_text.is_some() {
+            "snapshot = ?"
+        } else {
+            "snapshot IS NULL"
+        };
+        let sql = format!(
+            "UPDATE rentsync_tmall_watch SET snapshot = ?, polled_us = ? \
+             WHERE tenant = ? AND lease_order_no = ? AND {same}"
+        );
+        let sql = self.db.sql(&sql);
+        let mut q = sqlx::query(&sql)
+            .bind(serde_json::to_string(snap)?)
+            .bind(now)
+            .bind(tenant)
+            .bind(lease_order_no);
+        if let Some(text) = &w.seen_text {
+            q = q.bind(text);
+        }
+        if q.execute(&mut *tx).await?.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for c in changes {
+            sqlx::query(&self.db.sql(
+                "INSERT INTO rentsync_tmall_history (tenant, lease_order_no, at_us, subject, subject_key, \
+                 bill_type, old_value, new_value, amount_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ))
+            .bind(tenant)
+            .bind(lease_order_no)
+            .bind(now)
+            .bind(c.subject)
+            .bind(&c.subject_key)
+            .bind(c.bill_type)
+            .bind(&c.old_value)
+            .bind(&c.new_value)
+            .bind(c.amount_fen)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn history(
+        &self,
+        tenant: &str,
+        lease_order_no: &str,
+    ) -> anyhow::Result<Vec<HistoryRow>> {
+        type Row = (
+            i64,
+            String,
+            String,
+            Option<i64>,
+            Option<String>,
+            String,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(&self.db.sql(
+            "SELECT at_us, subject, subject_key, bill_type, old_value, new_value, amount_fen \
+             FROM rentsync_tmall_history WHERE tenant = ? AND lease_order_no = ? \
+             ORDER BY at_us, subject, subject_key",
+        ))
+        .bind(tenant)
+        .bind(lease_order_no)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| HistoryRow {
+                at_us: r.0,
+                subject: r.1,
+                subject_key: r.2,
+                bill_type: r.3,
+                old_value: r.4,
+                new_value: r.5,
+                amount_fen: r.6,
+            })
+            .collect())
+    }
+}
+
+fn query(no: &str, query_type: QueryType, merchant_open_id: i64) -> LeaseQuery {
+    LeaseQuery(QueryStatusDTO {
+        lease_order_no: no.into(),
+        bill_no_list: None,
+        phase: None,
+        query_type,
+        merchant_open_id,
+    })
+}
+
+/// One round over every followed lease order of `tenant`.
+pub async fn poll_once(
+    client: &TopClient,
+    book: &LeaseBook,
+    tenant: &str,
+    merchant_open_id: i64,
+) -> anyhow::Result<PollStats> {
+    let mut stats = PollStats::default();
+    for w in book.watched(tenant).await? {
+        let (no, before) = (&w.lease_order_no, &w.seen);
+        let answer = async {
+            let lease = client
+                .call(&query(no, QueryType::Lease, merchant_open_id))
+                .await?;
+            let settled = client
+                .call(&query(no, QueryType::Settlement, merchant_open_id))
+                .await?;
+            Ok::<_, TopError>((lease, settled.settle_info_list))
+        }
+        .await;
+        match answer {
+            Ok((lease, settlements)) => {
+                let now = snapshot(&lease, &settlements);
+                let found = changes(before, &now);
+                if found.is_empty() && *before == now {
+                    stats.polled += 1;
+                    continue;
+                }
+                stats.polled += 1;
+                // Another replica recorded this change first: nothing to log or count.
+                if book.record(tenant, &w, &now, &found).await? {
+                    for c in &found {
+                        tracing::info!(tenant, lease_order_no = %no, subject = c.subject,
+                            key = %c.subject_key, new = %c.new_value, "TmallLeaseChangeRecorded");
+                    }
+                    stats.changes += found.len();
+                }
+            }
+            Err(e) => {
+                stats.failed += 1;
+                let stop = matches!(
+                    e.class(),
+                    ErrorClass::Session | ErrorClass::Credentials | ErrorClass::Throttled
+                );
+                tracing::warn!(tenant, lease_order_no = %no, error = %e, "TmallLeasePollFailed");
+                if stop {
+                    return Err(anyhow::Error::new(e)
+                        .context(format!("tenant {tenant:?}: lease poll stopped at {no}")));
+                }
+            }
+        }
+    }
+    Ok(stats)
+}
+
+/// The daemon's loop for one tenant: a round every `lease_poll_secs` until `cancel`. Its errors
+/// are logged, never returned: a Tmall problem must not stop the tenant's listing sync.
+pub async fn lease_poll_loop(
+    db: Db,
+    tenant: String,
+    cfg: super::TmallConfig,
+    cancel: tokio_util::sync::CancellationToken,
+) -> anyhow::Result<()> {
+    let Some(merchant) = cfg.merchant_open_id else {
+        tracing::warn!(tenant, "no tmall.merchant_open_id: the lease poller is off");
+        return Ok(());
+    };
+    let client = match cfg.top_config().and_then(TopClient::new) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(tenant, error = %format!("{e:#}"), "TmallLeasePollerDown");
+            return Ok(());
+        }
+    };
+    let book = LeaseBook::new(db);
+    let every = std::time::Duration::from_secs(cfg.lease_poll_secs.max(1));
+    loop {
+        match poll_once(&client, &book, &tenant, merchant).await {
+            Ok(s) => tracing::debug!(
+                tenant,
+                polled = s.polled,
+                changes = s.changes,
+                failed = s.failed,
+                "lease poll done"
+            ),
+            Err(e) => tracing::warn!(tenant, error = %format!("{e:#}"), "TmallLeasePollFailed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = cancel.cancelled() => return Ok(()),
+        }
+    }
+}
