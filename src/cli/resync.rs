@@ -75,17 +75,8 @@ async fn resync_all(
 ) -> anyhow::Result<(Vec<ResyncSummary>, Vec<String>)> {
     // A resync beside running daemons is one more replica: it takes its share of each rate
     // limit (and they shrink theirs) instead of adding to the platform's load.
-    let replicas = rt
-        .outbox
-        .heartbeat(&rt.owner, super::run::HEARTBEAT_WINDOW_US)
-        .await?;
-    for t in &rt.tenants {
-        t.limits.set_replicas(replicas as u32);
-    }
+    rt.join_replicas().await?;
     let beat = heartbeat(rt);
-    if replicas > 1 {
-        tokio::time::sleep(super::run::HEARTBEAT * 3 / 2).await;
-    }
     let result = scan_and_work(rt, timeout).await;
     beat.abort();
     rt.outbox.leave(&rt.owner).await?;
@@ -100,13 +91,9 @@ fn heartbeat(rt: &Runtime) -> tokio::task::JoinHandle<()> {
     let tenants = rt.tenants.clone();
     tokio::spawn(async move {
         loop {
-            tokio::time::sleep(super::run::HEARTBEAT).await;
-            match outbox
-                .heartbeat(&owner, super::run::HEARTBEAT_WINDOW_US)
-                .await
-            {
-                Ok(n) => tenants.iter().for_each(|t| t.limits.set_replicas(n as u32)),
-                Err(e) => tracing::warn!(error = %e, "heartbeat failed"),
+            tokio::time::sleep(super::runtime::HEARTBEAT).await;
+            if let Err(e) = super::runtime::beat(&outbox, &owner, &tenants).await {
+                tracing::warn!(error = format!("{e:#}"), "heartbeat failed");
             }
         }
     })

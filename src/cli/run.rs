@@ -20,10 +20,6 @@ use crate::ops::notify::{self, Liveness};
 use crate::ops::{reload, OpsState};
 use crate::worker::{full_scan, key_scan, poll, tenant_loop, FeedSettings, Part, TenantCtx};
 
-/// How often a replica says it is alive; a replica silent for 3 beats no longer counts.
-pub(crate) const HEARTBEAT: Duration = Duration::from_secs(1);
-pub(crate) const HEARTBEAT_WINDOW_US: i64 = 3_000_000;
-
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     #[command(flatten)]
@@ -212,15 +208,7 @@ impl Daemon {
             };
             scanned.push(ok);
         }
-        // Join the replicas before working: others see us within one heartbeat and halve their
-        // share of the rate limit; until then we wait, so the limit holds across the join.
-        let replicas = rt.outbox.heartbeat(&rt.owner, HEARTBEAT_WINDOW_US).await?;
-        for t in &rt.tenants {
-            t.limits.set_replicas(replicas as u32);
-        }
-        if replicas > 1 {
-            tokio::time::sleep(HEARTBEAT * 3 / 2).await;
-        }
+        rt.join_replicas().await?;
         let cancel = CancellationToken::new();
         let settings = rt.cfg.worker.settings();
         let mut tasks = tokio::task::JoinSet::new();
@@ -487,13 +475,8 @@ async fn heartbeat_loop(rt: Arc<Runtime>, cancel: CancellationToken) -> anyhow::
     let retention = Duration::from_secs(rt.cfg.worker.call_log_days * 86_400);
     let mut last_prune = Instant::now() - Duration::from_secs(3600);
     while !cancel.is_cancelled() {
-        match rt.outbox.heartbeat(&rt.owner, HEARTBEAT_WINDOW_US).await {
-            Ok(n) => {
-                for t in &rt.tenants {
-                    t.limits.set_replicas(n as u32);
-                }
-            }
-            Err(e) => tracing::warn!(error = format!("{e:#}"), "heartbeat failed"),
+        if let Err(e) = super::runtime::beat(&rt.outbox, &rt.owner, &rt.tenants).await {
+            tracing::warn!(error = format!("{e:#}"), "heartbeat failed");
         }
         if last_prune.elapsed() > Duration::from_secs(3600) {
             last_prune = Instant::now();
@@ -501,7 +484,7 @@ async fn heartbeat_loop(rt: Arc<Runtime>, cancel: CancellationToken) -> anyhow::
                 tracing::warn!(error = format!("{e:#}"), "call log not pruned");
             }
         }
-        if !pause(HEARTBEAT, &cancel).await {
+        if !pause(super::runtime::HEARTBEAT, &cancel).await {
             break;
         }
     }

@@ -144,3 +144,32 @@ pub fn replica_name() -> String {
         rand::random::<u16>()
     )
 }
+
+/// How often a replica says it is alive; a replica silent for 3 beats no longer counts.
+pub(crate) const HEARTBEAT: Duration = Duration::from_secs(1);
+pub(crate) const HEARTBEAT_WINDOW_US: i64 = 3_000_000;
+
+/// Marks this replica alive and splits every tenant's rate limits among the live replicas;
+/// returns how many there are.
+pub(crate) async fn beat(
+    outbox: &Outbox,
+    owner: &str,
+    tenants: &[Arc<TenantCtx>],
+) -> anyhow::Result<i64> {
+    let replicas = outbox.heartbeat(owner, HEARTBEAT_WINDOW_US).await?;
+    for t in tenants {
+        t.limits.set_replicas(replicas as u32);
+    }
+    Ok(replicas)
+}
+
+impl Runtime {
+    /// Joins the replicas before working: the others see us within one heartbeat and shrink
+    /// their share of each rate limit; until then we wait, so the limit holds across the join.
+    pub(crate) async fn join_replicas(&self) -> anyhow::Result<()> {
+        if beat(&self.outbox, &self.owner, &self.tenants).await? > 1 {
+            tokio::time::sleep(HEARTBEAT * 3 / 2).await;
+        }
+        Ok(())
+    }
+}
