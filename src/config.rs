@@ -118,6 +118,10 @@ pub struct WorkerConfig {
     pub photo_memory_mb: u64,
     /// Longest a photo may take, from the start of its job.
     pub photo_timeout_secs: u64,
+    /// Tasks (deliveries, lease and bill syncs, feedback) worked at once per tenant.
+    pub task_concurrency: usize,
+    /// Attempts before a task that keeps failing transiently is given up and shown as failed.
+    pub task_max_attempts: i64,
 }
 
 impl Default for WorkerConfig {
@@ -130,6 +134,8 @@ impl Default for WorkerConfig {
             photo_jobs: 0,
             photo_memory_mb: 1024,
             photo_timeout_secs: 60,
+            task_concurrency: 4,
+            task_max_attempts: 20,
         }
     }
 }
@@ -145,6 +151,15 @@ impl WorkerConfig {
             },
             memory_bytes: self.photo_memory_mb.max(64) << 20,
             timeout: Duration::from_secs(self.photo_timeout_secs.max(1)),
+        }
+    }
+
+    pub fn task_settings(&self) -> crate::worker::TaskSettings {
+        crate::worker::TaskSettings {
+            concurrency: self.task_concurrency.max(1),
+            lease: Duration::from_secs(self.lease_secs.max(5)),
+            max_attempts: self.task_max_attempts.max(1),
+            max_backoff: Duration::from_secs(self.max_backoff_secs.max(1)),
         }
     }
 

@@ -13,6 +13,7 @@ pub mod run;
 pub mod runtime;
 mod sandbox;
 mod status;
+mod tasks;
 mod tmall;
 mod tour;
 

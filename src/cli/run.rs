@@ -247,6 +247,23 @@ impl Daemon {
                 ));
             }
         }
+        // Per tenant, a loop for its tasks (deliveries, lease and bill syncs, feedback) when it
+        // has any handler configured.
+        for t in &rt.tenants {
+            let handlers = super::tasks::handlers(&rt, &t.name);
+            if handlers.is_empty() {
+                continue;
+            }
+            tasks.spawn(crate::worker::task_loop(
+                t.name.clone(),
+                handlers,
+                rt.outbox.clone(),
+                rt.owner.clone(),
+                rt.cfg.worker.task_settings(),
+                t.task_wake.clone(),
+                cancel.clone(),
+            ));
+        }
         tasks.spawn(heartbeat_loop(rt.clone(), cancel.clone()));
         Ok(Self {
             rt,

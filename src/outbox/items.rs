@@ -121,7 +121,7 @@ pub struct LeaseWatch {
 
 impl LeaseWatch {
     /// `since` is taken before the database stamped the lease, so the estimate errs early.
-    fn new(since: Instant, length: Duration) -> Self {
+    pub(super) fn new(since: Instant, length: Duration) -> Self {
         Self {
             lost: AtomicBool::new(false),
             until: Mutex::new(since + length),
@@ -133,7 +133,7 @@ impl LeaseWatch {
         self.length
     }
 
-    fn renewed(&self, since: Instant) {
+    pub(super) fn renewed(&self, since: Instant) {
         *self.until.lock().unwrap_or_else(|p| p.into_inner()) = since + self.length;
     }
 

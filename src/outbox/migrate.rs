@@ -41,6 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         mysql: include_str!("../../migrations/mysql/0005_claim_by_kind.sql"),
         sqlite: include_str!("../../migrations/sqlite/0005_claim_by_kind.sql"),
     },
+    Migration {
+        version: 6,
+        postgres: include_str!("../../migrations/postgres/0006_tasks.sql"),
+        mysql: include_str!("../../migrations/mysql/0006_tasks.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0006_tasks.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Replicas that start together

@@ -7,6 +7,7 @@ mod explain;
 mod holds;
 mod items;
 mod migrate;
+mod tasks;
 mod warnings;
 
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ pub use items::{
     UNCONFIRMED,
 };
 pub use migrate::migrate;
+pub use tasks::{Task, TaskCount, TaskOutcome, TaskPut, TaskRow};
 pub use warnings::WarningRow;
 
 use crate::db::Db;

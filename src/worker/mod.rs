@@ -7,6 +7,7 @@ mod limits;
 mod photos;
 mod scheduler;
 mod stages;
+pub mod tasks;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,6 +22,7 @@ pub use health::{Part, TenantHealth};
 pub use limits::{Limits, RateConfig};
 pub use scheduler::tenant_loop;
 pub use stages::{backoff_us, community_key};
+pub use tasks::{drain_tasks, task_loop, TaskHandler, TaskSettings};
 
 use crate::outbox::{Finish, Outbox};
 use crate::platform::Platform;
@@ -60,6 +62,9 @@ pub struct TenantCtx {
     /// Cancelled when the daemon stops: work waiting out a pause gives its lease back at once
     /// instead of holding the stop until the pause ends.
     pub stopping: tokio_util::sync::CancellationToken,
+    /// Notified by whoever queues a task for this tenant (the SPI endpoint, a contract-view
+    /// scan), so its task loop claims at once.
+    pub task_wake: Arc<tokio::sync::Notify>,
 }
 
 impl TenantCtx {
@@ -74,6 +79,7 @@ impl TenantCtx {
             health: TenantHealth::new(&name),
             refusal: Mutex::new(None),
             stopping: Default::default(),
+            task_wake: Default::default(),
             name,
             platform,
             source,
