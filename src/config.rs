@@ -344,14 +344,40 @@ impl Config {
 
     pub fn tenant(&self, name: Option<&str>) -> anyhow::Result<&TenantConfig> {
         match name {
-            Some(n) => self
-                .tenants
-                .iter()
-                .find(|t| t.name == n)
-                .with_context(|| format!("no tenant named {n:?} in the config")),
+            Some(n) => {
+                self.check_tenant(n)?;
+                self.tenants
+                    .iter()
+                    .find(|t| t.name == n)
+                    .with_context(|| format!("no tenant named {n:?} in the config"))
+            }
             None if self.tenants.len() == 1 => Ok(&self.tenants[0]),
             None => anyhow::bail!("the config has several tenants: choose one with --tenant"),
         }
+    }
+}
+
+impl Config {
+    /// An error naming the configured tenants when `name` is not one of them: a typo in
+    /// `--tenant` must not quietly do nothing.
+    pub fn check_tenant(&self, name: &str) -> anyhow::Result<()> {
+        if self.tenants.iter().any(|t| t.name == name) {
+            return Ok(());
+        }
+        let known: Vec<String> = self.tenants.iter().map(|t| format!("{:?}", t.name)).collect();
+        anyhow::bail!(
+            "no tenant named {name:?} in the config; configured: {}",
+            known.join(", ")
+        )
+    }
+
+    /// Keeps only the tenant `--tenant` names (all when `None`).
+    pub fn only_tenant(&mut self, name: Option<&str>) -> anyhow::Result<()> {
+        if let Some(n) = name {
+            self.check_tenant(n)?;
+            self.tenants.retain(|t| t.name == n);
+        }
+        Ok(())
     }
 }
 

@@ -443,7 +443,40 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
         ],
     )
     .await?;
+    advance_sequences(db).await?;
     Ok(stats)
+}
+
+/// The sample tables, each with an `id` the generator sets explicitly.
+pub const TABLES: [&str; 7] = [
+    "communities",
+    "buildings",
+    "flats",
+    "bedrooms",
+    "room_types",
+    "rooms",
+    "photos",
+];
+
+/// Rows were inserted with explicit ids, which PostgreSQL's identity sequences do not see: move
+/// each past the largest id, so the next row an operator adds by hand (the demo's and the
+/// docs' examples do) does not collide. MySQL's AUTO_INCREMENT and SQLite's rowid follow the
+/// largest id by themselves.
+async fn advance_sequences(db: &Db) -> anyhow::Result<()> {
+    if db.dialect != Dialect::Postgres {
+        return Ok(());
+    }
+    for table in TABLES {
+        let sql = format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+             (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+        );
+        sqlx::raw_sql(&sql)
+            .execute(&db.pool)
+            .await
+            .map_err(|e| anyhow::anyhow!("advancing the id sequence of {table}: {e}"))?;
+    }
+    Ok(())
 }
 
 /// Writes the batches in dependency order, in one transaction.

@@ -4,7 +4,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = rentsync::cli::Cli::parse();
-    rentsync::cli::init_logging(cli.verbose);
+    rentsync::cli::init_logging(cli.verbose, cli.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

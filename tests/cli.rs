@@ -272,4 +272,7 @@ fn the_demo_syncs_the_sample_database_and_follows_live_changes() {
         "{stdout}"
     );
     assert!(!stdout.contains("NOT on the platform"), "{stdout}");
+    // The closing hint names the binary that ran, not `cargo run`.
+    let hint = format!("try: {} status --config ", env!("CARGO_BIN_EXE_rentsync"));
+    assert!(stdout.contains(&hint), "{stdout}");
 }

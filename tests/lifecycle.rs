@@ -590,8 +590,8 @@ async fn rule_breaks_name_the_source_column_and_value() {
     let (status, _, error) = item(&rt, &format!("{id}00")).await;
     assert_eq!(status, "invalid");
     assert!(
-        error.contains("room_amount") && error.contains("rent_fen = 5000"),
-        "{error}"
+        error.contains("room_amount 租金: ") && error.contains("rent_fen = 5000"),
+        "the field with its Chinese title, and the source column: {error}"
     );
     assert!(error.contains("owners_tel (value withheld)"), "{error}");
     assert!(

@@ -204,14 +204,37 @@ qps = {qps}
         dir.join("rentsync.toml").display()
     );
     println!(
-        "try: cargo run -- status --config {}",
-        dir.join("rentsync.toml").display()
+        "try: {} status --config {}",
+        shell_word(&this_binary()),
+        shell_word(&dir.join("rentsync.toml").display().to_string())
     );
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The binary this demo runs as, so the closing hint works when pasted (an installed
+/// `/usr/local/bin/rentsync` has no `cargo run`).
+fn this_binary() -> String {
+    std::env::current_exe()
+        .ok()
+        .map(|p| p.display().to_string())
+        .or_else(|| std::env::args().next())
+        .unwrap_or_else(|| "rentsync".into())
+}
+
+/// Quoted for a POSIX shell when it holds anything but plain path characters.
+fn shell_word(s: &str) -> String {
+    let plain = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:=@,".contains(c));
+    if plain && !s.is_empty() {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 /// `fixtures/photos` of the checkout (the demo runs from it).

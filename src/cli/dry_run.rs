@@ -18,6 +18,10 @@ use crate::worker::community_key;
 pub struct DryRunArgs {
     #[command(flatten)]
     pub config: ConfigArg,
+    /// Only this tenant (an unknown name is an error).
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Report format: a terminal table, JSON, Markdown, or one self-contained HTML file.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write the report to this file instead of standard output.
@@ -29,7 +33,8 @@ pub struct DryRunArgs {
 }
 
 pub async fn run(args: DryRunArgs) -> anyhow::Result<ExitCode> {
-    let cfg = Config::load(&args.config.config)?;
+    let mut cfg = Config::load(&args.config.config)?;
+    cfg.only_tenant(args.tenant.as_deref())?;
     let report = dry_run(&cfg, args.batch).await?;
     crate::report::emit(&report.render(args.format), args.out.as_deref())?;
     for u in &report.unreadable {

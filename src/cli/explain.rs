@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use serde_json::Value;
 
 use super::runtime::ConfigArg;
@@ -31,11 +32,8 @@ pub struct ExplainArgs {
 pub async fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(&args.config.config)?;
     if let Some(t) = &args.tenant {
-        anyhow::ensure!(
-            cfg.tenants.iter().any(|c| &c.name == t),
-            "no tenant {t:?} in {}",
-            args.config.config.display()
-        );
+        cfg.check_tenant(t)
+            .with_context(|| format!("config {}", args.config.config.display()))?;
     }
     let outbox = Outbox::open_existing(&cfg.state_database).await?;
     let mut found = false;

@@ -15,6 +15,7 @@ pub struct FixturesArgs {
     /// Listings to generate (whole flats + shared bedrooms + room types).
     #[arg(long, default_value_t = 300)]
     pub listings: usize,
+    /// Random seed: the same seed makes the same listings.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Share of listings that break a platform rule.

@@ -2,6 +2,7 @@
 
 mod call;
 mod check;
+mod completions;
 mod demo;
 mod dry_run;
 mod explain;
@@ -10,6 +11,7 @@ mod keygen;
 mod photo;
 mod resync;
 pub mod run;
+mod run_summary;
 pub mod runtime;
 mod sandbox;
 mod status;
@@ -21,7 +23,7 @@ pub use dry_run::dry_run;
 pub use resync::{resync, ResyncSummary};
 pub use run::Daemon;
 pub use runtime::Runtime;
-pub use status::status_report;
+pub use status::{status_report, status_report_of};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +42,9 @@ pub struct Cli {
     /// More log output (-v info, -vv debug).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// Only errors and the command's own result: no progress lines, no info or warning logs.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -78,6 +83,10 @@ pub enum Command {
     Photo(photo::PhotoArgs),
     /// Tmall Haofang (天猫好房) over TOP: lease orders and fund-escrow invitations.
     Tmall(tmall::TmallArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff) to standard output: `rentsync man > rentsync.1`.
+    Man,
 }
 
 /// Where a subcommand finds its tenant: a config file, or flags for a one-off call.
@@ -92,6 +101,7 @@ pub struct TenantArgs {
     /// Gateway URL, e.g. https://openapi.alipay.com/gateway.do.
     #[arg(long)]
     pub gateway: Option<String>,
+    /// The app's APPID on the open platform (2021...).
     #[arg(long)]
     pub app_id: Option<String>,
     /// App private key file: PKCS#1 or PKCS#8, PEM or bare base64.
@@ -126,25 +136,39 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fixtures(args) => fixtures::run(args).await,
         Command::Photo(args) => photo::run(args).await,
         Command::Tmall(args) => tmall::run(args).await,
+        Command::Completions(args) => completions::completions(args),
+        Command::Man => completions::man(),
     }
 }
 
-/// JSON logs when stderr is not a terminal (systemd, CI), readable lines when it is.
-pub fn init_logging(verbose: u8) {
+pub use completions::write_man;
+
+/// JSON logs when stderr is not a terminal (systemd, CI), readable lines when it is; no colour
+/// when `NO_COLOR` is set (<https://no-color.org>). `--quiet` keeps errors only and turns the
+/// progress lines off.
+pub fn init_logging(verbose: u8, quiet: bool) {
     use std::io::IsTerminal;
-    let default = match verbose {
-        0 => "warn",
-        1 => "info",
+    crate::report::progress::set_quiet(quiet);
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
         _ => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("RENTSYNC_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(!no_color());
     if std::io::stderr().is_terminal() {
         builder.init();
     } else {
         builder.json().init();
     }
+}
+
+/// `NO_COLOR` set to anything but the empty string turns colour off.
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }

@@ -17,6 +17,7 @@ pub struct PhotoArgs {
     /// read from the bytes).
     #[arg(required = true)]
     pub inputs: Vec<String>,
+    /// Directory the JPEGs are written to.
     #[arg(long)]
     pub out: PathBuf,
     /// Output budget in bytes of JPEG (the base64 text sent is 4/3 of it).

@@ -15,6 +15,9 @@ use crate::worker::{drain_once, full_scan, ScanStats, TenantCtx};
 pub struct ResyncArgs {
     #[command(flatten)]
     pub config: ConfigArg,
+    /// Only this tenant (an unknown name is an error).
+    #[arg(long)]
+    pub tenant: Option<String>,
     /// Give up waiting for retries after this many seconds.
     #[arg(long, default_value_t = 900)]
     pub timeout_secs: u64,
@@ -31,7 +34,9 @@ pub struct ResyncSummary {
 }
 
 pub async fn run(args: ResyncArgs) -> anyhow::Result<ExitCode> {
-    let rt = Runtime::start(Config::load(&args.config.config)?).await?;
+    let mut cfg = Config::load(&args.config.config)?;
+    cfg.only_tenant(args.tenant.as_deref())?;
+    let rt = Runtime::start(cfg).await?;
     for d in &rt.down {
         eprintln!("{}: not run: {}", d.name, d.reason);
     }
@@ -125,7 +130,8 @@ async fn scan_and_work(
         };
         let mut worked = 0;
         let mut outstanding = rt.outbox.outstanding(&t.name).await?;
-        let watcher = progress_watcher(rt.outbox.clone(), t.name.clone(), outstanding);
+        let (watcher_stop, watcher) =
+            progress_watcher(rt.outbox.clone(), t.name.clone(), outstanding);
         // The deadline and refused credentials end the work where it stands, hung calls and
         // all: dropping the drain aborts its tasks, and the leases are returned below.
         let work = async {
@@ -151,7 +157,8 @@ async fn scan_and_work(
             eprintln!("{}", ended.explain(rt, t, timeout, outstanding));
             failed.push(t.name.clone());
         }
-        watcher.abort();
+        let _ = watcher_stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(5), watcher).await;
         out.push(ResyncSummary {
             tenant: t.name.clone(),
             scan,
@@ -164,31 +171,46 @@ async fn scan_and_work(
 }
 
 /// Shows the outbox emptying: the worker drains in one long pass, so progress is read from the
-/// state database once a second rather than counted per pass.
+/// state database once a second rather than counted per pass. Sending on the returned channel
+/// ends it after one last read, so the line finishes where the work did (100 % when drained)
+/// instead of at the previous tick.
 fn progress_watcher(
     outbox: crate::outbox::Outbox,
     tenant: String,
     start: i64,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(async move {
         let mut progress = Progress::new("resync: rooms worked", Some(start.max(0) as u64));
+        let mut total = start.max(0);
         let mut shown = 0;
         loop {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            let Ok(left) = outbox.outstanding(&tenant).await else {
-                continue;
+            let last = tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => false,
+                _ = &mut stop_rx => true,
             };
-            let done = (start - left).max(0);
-            if done > shown {
-                progress.inc((done - shown) as u64);
-                shown = done;
+            if let Ok(left) = outbox.outstanding(&tenant).await {
+                // Items queued while working (a room's photos, a newer change) raise the total.
+                let done = (start - left).max(shown);
+                if done + left > total {
+                    total = done + left;
+                    progress.set_total(total as u64);
+                }
+                if done > shown {
+                    progress.inc((done - shown) as u64);
+                    shown = done;
+                }
             }
-            if left == 0 {
+            if last {
                 progress.finish();
                 return;
             }
         }
-    })
+    });
+    (stop_tx, handle)
 }
 
 /// Why a tenant's resync ended before its outbox was empty.

@@ -27,6 +27,10 @@ pub struct RunArgs {
     /// How long in-flight calls may take to finish after SIGTERM.
     #[arg(long, default_value_t = 20)]
     pub shutdown_secs: u64,
+    /// Seconds between the one-line summaries logged at info (items done, waiting, failing,
+    /// calls/s); 0 turns them off.
+    #[arg(long, default_value_t = 60)]
+    pub summary_secs: u64,
 }
 
 pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -52,6 +56,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     loop {
         let stop = Arc::new(AtomicBool::new(false));
         let daemon = Daemon::spawn(rt.clone(), stop, liveness.clone()).await?;
+        let summary = super::run_summary::spawn(rt.clone(), Duration::from_secs(args.summary_secs));
         ops.set_runtime(Some(rt.clone()));
         ops.started.store(true, Ordering::Relaxed);
         notify::ready();
@@ -99,6 +104,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         };
+        if let Some(s) = summary {
+            s.abort();
+        }
         match next {
             None => {
                 notify::stopping();

@@ -11,6 +11,10 @@ use crate::report::{Format, StatusReport};
 pub struct StatusArgs {
     #[command(flatten)]
     pub config: ConfigArg,
+    /// Only this tenant (an unknown name is an error).
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Report format: a terminal table, JSON, Markdown, or one self-contained HTML file.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write the report to this file instead of standard output.
@@ -23,6 +27,9 @@ pub struct StatusArgs {
 
 pub async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(&args.config.config)?;
+    if let Some(t) = &args.tenant {
+        cfg.check_tenant(t)?;
+    }
     let Some(outbox) = Outbox::open_existing(&cfg.state_database).await? else {
         println!(
             "no state database yet at {}: nothing has run",
@@ -30,7 +37,7 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     };
-    let mut report = status_report(&outbox, args.failures).await?;
+    let mut report = status_report_of(&outbox, args.failures, args.tenant.as_deref()).await?;
     report.daemon = daemon_readiness(&cfg).await;
     crate::report::emit(&report.render(args.format), args.out.as_deref())?;
     Ok(ExitCode::SUCCESS)
@@ -56,19 +63,34 @@ async fn daemon_readiness(cfg: &Config) -> Option<String> {
 }
 
 pub async fn status_report(outbox: &Outbox, failures: i64) -> anyhow::Result<StatusReport> {
+    status_report_of(outbox, failures, None).await
+}
+
+/// The status of every tenant, or of one (`--tenant`).
+pub async fn status_report_of(
+    outbox: &Outbox,
+    failures: i64,
+    only: Option<&str>,
+) -> anyhow::Result<StatusReport> {
     let mut report = StatusReport::default();
+    let wanted = |t: &str| only.is_none_or(|o| o == t);
     for ((tenant, st), n) in outbox.counts().await? {
+        if !wanted(&tenant) {
+            continue;
+        }
         report
             .items
             .entry(tenant)
             .or_default()
             .insert(st.as_str().to_string(), n);
     }
-    report.oldest_pending_secs = outbox.oldest_pending_secs().await?;
-    report.recent_failures = outbox.failures(failures).await?;
+    report.oldest_pending_secs = outbox.oldest_pending_secs_of(only).await?;
+    report.recent_failures = outbox.failures_of(only, failures).await?;
     report.live_with_older_values = outbox.live_with_older_values().await?;
+    report.live_with_older_values.retain(|t, _| wanted(t));
     report.delist_holds = outbox.delist_holds().await?;
-    report.recent_warnings = outbox.warnings(failures).await?;
+    report.delist_holds.retain(|h| wanted(&h.tenant));
+    report.recent_warnings = outbox.warnings_of(only, failures).await?;
     Ok(report)
 }
 
@@ -76,7 +98,7 @@ pub async fn status_report(outbox: &Outbox, failures: i64) -> anyhow::Result<Sta
 pub struct RetryArgs {
     #[command(flatten)]
     pub config: ConfigArg,
-    /// Only this tenant.
+    /// Only this tenant (an unknown name is an error).
     #[arg(long)]
     pub tenant: Option<String>,
     /// Requeue invalid items too (after fixing the rules they broke in the source).
@@ -86,6 +108,9 @@ pub struct RetryArgs {
 
 pub async fn retry(args: RetryArgs) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(&args.config.config)?;
+    if let Some(t) = &args.tenant {
+        cfg.check_tenant(t)?;
+    }
     if !args.invalid {
         let outbox = Outbox::open(&cfg.state_database, 2).await?;
         let n = outbox.requeue(args.tenant.as_deref(), false).await?;
@@ -130,6 +155,9 @@ pub struct DelistArgs {
 /// `rentsync delist`: shows delists held by the mass-delist guard; `--confirm` releases them.
 pub async fn delist(args: DelistArgs) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(&args.config.config)?;
+    if let Some(t) = &args.tenant {
+        cfg.check_tenant(t)?;
+    }
     let outbox = Outbox::open(&cfg.state_database, 2).await?;
     let holds = outbox.delist_holds().await?;
     let holds: Vec<_> = holds

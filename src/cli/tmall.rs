@@ -59,6 +59,7 @@ pub struct LeasePollArgs {
     /// One round, then exit.
     #[arg(long)]
     pub once: bool,
+    /// Seconds between rounds.
     #[arg(long, default_value_t = 60.0)]
     pub interval_secs: f64,
 }
@@ -74,17 +75,22 @@ pub enum EscrowCommand {
 /// Where the TOP app comes from: `[tenant.tmall]` of a config, or flags.
 #[derive(Debug, clap::Args)]
 pub struct TopArgs {
+    /// Config file whose tenant has a [tenant.tmall] block.
     #[arg(long, env = "RENTSYNC_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Which tenant of the config (needed when it has several; an unknown name is an error).
     #[arg(long)]
     pub tenant: Option<String>,
     /// e.g. https://eco.taobao.com/router/rest.
     #[arg(long)]
     pub gateway: Option<String>,
+    /// The TOP app key.
     #[arg(long)]
     pub app_key: Option<String>,
+    /// File holding the TOP app secret (never on the command line).
     #[arg(long)]
     pub app_secret_file: Option<PathBuf>,
+    /// File holding the shop's session (OAuth access token).
     #[arg(long)]
     pub session_file: Option<PathBuf>,
     /// md5, hmac or hmac-sha256.
@@ -99,15 +105,18 @@ pub struct TopArgs {
 pub struct LeaseShowArgs {
     #[command(flatten)]
     pub top: TopArgs,
+    /// The lease order number (租约单号).
     pub lease_order_no: String,
     /// 0 lease, 1 bills by phase, 2 bills by number, 3 settlement.
     #[arg(long = "type", default_value_t = 0)]
     pub query_type: i64,
+    /// The bill phase, for --type 1.
     #[arg(long)]
     pub phase: Option<i64>,
     /// A bill number (repeatable), for --type 2.
     #[arg(long = "bill-no")]
     pub bill_no: Vec<String>,
+    /// Output: readable text or JSON.
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub format: String,
 }

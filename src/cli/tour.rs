@@ -13,6 +13,7 @@ use crate::model::{
     Place, RentStatus, Room, RoomState, SharedBedroom,
 };
 use crate::platform::{Platform, RenthousePlatform};
+use crate::report::text_table::TextTable;
 use crate::sandbox::{SandboxConfig, SandboxState};
 
 const PHOTO: &[u8] = include_bytes!("../../tests/data/room.jpg");
@@ -41,7 +42,7 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
         platform_key.public_key(),
     ))?;
     let platform = RenthousePlatform::new(client.clone());
-    let mut failures = 0;
+    let mut tour = Steps::default();
 
     let ka = client
         .call(&KaInfoSync {
@@ -49,10 +50,9 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
             ..Default::default()
         })
         .await;
-    let ka_code = show(
+    let ka_code = tour.show(
         "ka.baseinfo.sync (register the operator)",
         ka.map(|r| r.ka_code),
-        &mut failures,
     )
     .flatten()
     .unwrap_or_default();
@@ -64,10 +64,9 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
                 address: format!("https://operator.example/rentsync/spi/{kind}"),
             })
             .await;
-        show(
+        tour.show(
             &format!("ka.service.create type {kind} ({what})"),
             r,
-            &mut failures,
         );
     }
     let q = client
@@ -75,7 +74,7 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
             ka_code: ka_code.clone(),
         })
         .await;
-    show("ka.baseinfo.query", q, &mut failures);
+    tour.show("ka.baseinfo.query", q);
 
     let community = Community {
         name: "阳光花园 Sunshine Garden".into(),
@@ -83,17 +82,15 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
         district: Division::Name("西湖区".into()),
         place: Place::Address("杭州市西湖区文三路 100 号".into()),
     };
-    let comm = show(
+    let comm = tour.show(
         "community.info.sync (小区 → comm_req_id)",
         platform.sync_community(&community).await,
-        &mut failures,
     )
     .unwrap_or(CommunityRef::Code("unknown".into()));
 
-    let url = show(
+    let url = tour.show(
         &format!("common.image.upload ({} byte JPEG, base64)", PHOTO.len()),
         platform.upload_photo(PHOTO).await,
-        &mut failures,
     )
     .unwrap_or_default();
 
@@ -171,10 +168,9 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
             Room::Concentration(apartment),
         ),
     ] {
-        show(
+        tour.show(
             label,
             platform.upsert_room(&room, true).await,
-            &mut failures,
         );
     }
     let r = platform
@@ -185,59 +181,55 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
             RentStatus::Rented,
         )
         .await;
-    show(
+    tour.show(
         "room.state.sync 100001 → off shelf, rented",
         r,
-        &mut failures,
     );
 
-    println!("\nWhat the platform refuses (each answer names the field and the rule):");
+    tour.print("What the operator's integration sends, and the platform's answers:");
+    println!();
     let cheap = Room::Dispersion(DispersionRoom {
         room_code: "100003".into(),
         rent: Money(5_000),
         ..whole.clone()
     });
-    expect_refusal(
+    tour.refusal(
         "rent of ¥50.00",
         platform.upsert_room(&cheap, true).await,
-        &mut failures,
     );
     let foreign = Room::Dispersion(DispersionRoom {
         room_code: "100004".into(),
         images: vec!["http://elsewhere.example/x.jpg".into()],
         ..whole.clone()
     });
-    expect_refusal(
+    tour.refusal(
         "an image the platform did not issue",
         platform.upsert_room(&foreign, true).await,
-        &mut failures,
     );
-    expect_refusal(
+    tour.refusal(
         "a photo of 800,000 bytes",
         platform.upload_photo(&vec![0xFF; 800_000]).await,
-        &mut failures,
     );
 
+    tour.print("What the platform refuses (each answer names the field and the rule):");
     println!("\nEnd state on the sandbox:");
+    let mut rooms = TextTable::new(&["kind", "room_code", "上下架", "出租", "images", "租金 (yuan)"]);
     for room in sandbox.rooms() {
-        println!(
-            "  {} {:<8} on_shelf={} rented={} images={} rent={}",
-            if room.flats_tag == 1 {
-                "分散式"
-            } else {
-                "集中式"
-            },
-            room.room_code,
-            room.room_status == 1,
-            room.rent_status == 2,
-            room.images.len(),
-            room.biz_content["room_amount"].as_str().unwrap_or("?"),
-        );
+        rooms.row(vec![
+            if room.flats_tag == 1 { "分散式" } else { "集中式" }.into(),
+            room.room_code.clone(),
+            if room.room_status == 1 { "上架 on shelf" } else { "下架 off shelf" }.into(),
+            if room.rent_status == 2 { "已租 rented" } else { "未租 vacant" }.into(),
+            room.images.len().to_string(),
+            room.biz_content["room_amount"].as_str().unwrap_or("?").into(),
+        ]);
     }
-    println!(
-        "\nCalls by method and outcome: {}",
-        sandbox.stats_json()["calls"]
-    );
+    print!("{}", rooms.render(2));
+    println!("\nCalls by method and outcome:");
+    let mut calls = TextTable::new(&["method / outcome", "calls"]);
+    flatten_json("", &sandbox.stats_json()["calls"], &mut calls);
+    print!("{}", calls.render(2));
+    let failures = tour.failures;
     let _ = stop_tx.send(());
     server.await??;
     if failures > 0 {
@@ -248,30 +240,125 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn show<T: std::fmt::Debug>(
-    label: &str,
-    r: Result<T, AlipayError>,
-    failures: &mut u32,
-) -> Option<T> {
-    match r {
-        Ok(v) => {
-            println!("  ok    {label}: {v:?}");
-            Some(v)
+/// The steps of one section: each call, its outcome and the platform's answer as a table row.
+#[derive(Default)]
+struct Steps {
+    table: Option<TextTable>,
+    failures: u32,
+}
+
+impl Steps {
+    fn rows(&mut self) -> &mut TextTable {
+        self.table
+            .get_or_insert_with(|| TextTable::new(&["", "step", "answer"]))
+    }
+
+    fn show<T: Answer>(&mut self, label: &str, r: Result<T, AlipayError>) -> Option<T> {
+        match r {
+            Ok(v) => {
+                self.rows()
+                    .row(vec!["ok".into(), label.into(), v.answer()]);
+                Some(v)
+            }
+            Err(e) => {
+                self.failures += 1;
+                self.rows()
+                    .row(vec!["FAIL".into(), label.into(), e.to_string()]);
+                None
+            }
         }
-        Err(e) => {
-            *failures += 1;
-            println!("  FAIL  {label}: {e}");
-            None
+    }
+
+    fn refusal<T: Answer>(&mut self, label: &str, r: Result<T, AlipayError>) {
+        match r {
+            Ok(v) => {
+                self.failures += 1;
+                let answer = format!("accepted: {}", v.answer());
+                self.rows().row(vec!["FAIL".into(), label.into(), answer]);
+            }
+            Err(e) => self
+                .rows()
+                .row(vec!["refused".into(), label.into(), e.to_string()]),
+        }
+    }
+
+    /// Prints the section's table under its title and starts the next section.
+    fn print(&mut self, title: &str) {
+        if let Some(t) = self.table.take() {
+            println!("{title}");
+            print!("{}", t.render(2));
         }
     }
 }
 
-fn expect_refusal<T: std::fmt::Debug>(label: &str, r: Result<T, AlipayError>, failures: &mut u32) {
-    match r {
-        Ok(v) => {
-            *failures += 1;
-            println!("  FAIL  {label} was accepted: {v:?}");
+/// A platform answer as a person reads it: the values, not Rust's debug form.
+trait Answer {
+    fn answer(&self) -> String;
+}
+
+impl Answer for () {
+    fn answer(&self) -> String {
+        "accepted".into()
+    }
+}
+
+impl Answer for String {
+    fn answer(&self) -> String {
+        self.clone()
+    }
+}
+
+impl Answer for Option<String> {
+    fn answer(&self) -> String {
+        self.clone().unwrap_or_else(|| "(none)".into())
+    }
+}
+
+impl Answer for CommunityRef {
+    fn answer(&self) -> String {
+        match self {
+            CommunityRef::Code(c) => format!("community_code {c}"),
+            CommunityRef::RequestId(id) => format!("comm_req_id {id}"),
         }
-        Err(e) => println!("  refused  {label}: {e}"),
+    }
+}
+
+impl Answer for crate::alipay::renthouse::Empty {
+    fn answer(&self) -> String {
+        "accepted".into()
+    }
+}
+
+impl Answer for crate::alipay::renthouse::ka::KaInfoQueryResponse {
+    fn answer(&self) -> String {
+        let valid = match self.valid.as_deref() {
+            Some("1") => "1 生效 active",
+            Some("0") => "0 未生效 inactive",
+            Some(other) => other,
+            None => "?",
+        };
+        format!(
+            "ka_code {}, ka_name {}, valid {valid}",
+            self.ka_code.as_deref().unwrap_or("?"),
+            self.ka_name.as_deref().unwrap_or("?")
+        )
+    }
+}
+
+/// One row per leaf of a JSON object, keyed by its path (`method / outcome`).
+fn flatten_json(path: &str, v: &serde_json::Value, out: &mut TextTable) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, v) in m {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path} / {k}")
+                };
+                flatten_json(&p, v, out);
+            }
+        }
+        serde_json::Value::String(s) => out.row(vec![path.into(), s.clone()]),
+        other => out.row(vec![path.into(), other.to_string()]),
     }
 }

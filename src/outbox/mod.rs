@@ -196,6 +196,18 @@ impl Outbox {
         Ok(r.rows_affected())
     }
 
+    /// Platform calls logged (all tenants, all replicas) within the last `window`.
+    pub async fn calls_since(&self, window: std::time::Duration) -> anyhow::Result<i64> {
+        let now = self.db.now_us().await?;
+        let (n,): (i64,) = sqlx::query_as(&self.db.sql(
+            "SELECT COUNT(*) FROM rentsync_calls WHERE at_us >= ?",
+        ))
+        .bind(now - window.as_micros() as i64)
+        .fetch_one(&self.db.pool)
+        .await?;
+        Ok(n)
+    }
+
     /// Platform calls per (method, outcome), from the call log.
     pub async fn call_counts(
         &self,
@@ -266,24 +278,45 @@ impl Outbox {
 
     /// Age in seconds of the oldest item waiting to be worked on, if any.
     pub async fn oldest_pending_secs(&self) -> anyhow::Result<Option<i64>> {
+        self.oldest_pending_secs_of(None).await
+    }
+
+    /// As [`Outbox::oldest_pending_secs`], for one tenant when given (`--tenant`).
+    pub async fn oldest_pending_secs_of(&self, tenant: Option<&str>) -> anyhow::Result<Option<i64>> {
         let now = self.db.now_us().await?;
-        let (oldest,): (Option<i64>,) = sqlx::query_as(
-            "SELECT MIN(updated_us) FROM rentsync_items WHERE status IN ('pending', 'retry')",
-        )
-        .fetch_one(&self.db.pool)
-        .await?;
+        let sql = format!(
+            "SELECT MIN(updated_us) FROM rentsync_items WHERE status IN ('pending', 'retry'){}",
+            tenant_clause(tenant)
+        );
+        let mut q = sqlx::query_as::<_, (Option<i64>,)>(&self.db.sql(&sql));
+        if let Some(t) = tenant {
+            q = q.bind(t);
+        }
+        let (oldest,) = q.fetch_one(&self.db.pool).await?;
         Ok(oldest.map(|t| (now - t) / 1_000_000))
     }
 
     /// The most recent failed and invalid items with their reasons.
     pub async fn failures(&self, limit: i64) -> anyhow::Result<Vec<FailureRow>> {
-        let rows = sqlx::query(&self.db.sql(
+        self.failures_of(None, limit).await
+    }
+
+    /// As [`Outbox::failures`], for one tenant when given (`--tenant`).
+    pub async fn failures_of(
+        &self,
+        tenant: Option<&str>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<FailureRow>> {
+        let sql = format!(
             "SELECT tenant, kind, item_key, status, last_code, last_error, attempts, synced_state FROM rentsync_items \
-             WHERE status IN ('failed', 'invalid', 'retry') ORDER BY updated_us DESC LIMIT ?",
-        ))
-        .bind(limit)
-        .fetch_all(&self.db.pool)
-        .await?;
+             WHERE status IN ('failed', 'invalid', 'retry'){} ORDER BY updated_us DESC LIMIT ?",
+            tenant_clause(tenant)
+        );
+        let mut q = sqlx::query(&self.db.sql(&sql));
+        if let Some(t) = tenant {
+            q = q.bind(t);
+        }
+        let rows = q.bind(limit).fetch_all(&self.db.pool).await?;
         rows.into_iter()
             .map(|r| {
                 let status: String = r.try_get("status")?;
@@ -360,5 +393,14 @@ impl Outbox {
             .execute(&self.db.pool)
             .await?;
         Ok(())
+    }
+}
+
+/// ` AND tenant = ?` when a query is narrowed to one tenant; its value is bound, never spliced.
+pub(crate) fn tenant_clause(tenant: Option<&str>) -> &'static str {
+    if tenant.is_some() {
+        " AND tenant = ?"
+    } else {
+        ""
     }
 }

@@ -19,13 +19,25 @@ pub struct WarningRow {
 impl Outbox {
     /// The most recently worked items that carry warnings.
     pub async fn warnings(&self, limit: i64) -> anyhow::Result<Vec<WarningRow>> {
-        let rows = sqlx::query(&self.db.sql(
+        self.warnings_of(None, limit).await
+    }
+
+    /// As [`Outbox::warnings`], for one tenant when given (`--tenant`).
+    pub async fn warnings_of(
+        &self,
+        tenant: Option<&str>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<WarningRow>> {
+        let sql = format!(
             "SELECT tenant, kind, item_key, warnings FROM rentsync_items \
-             WHERE warnings IS NOT NULL AND warnings <> '' ORDER BY updated_us DESC LIMIT ?",
-        ))
-        .bind(limit)
-        .fetch_all(&self.db.pool)
-        .await?;
+             WHERE warnings IS NOT NULL AND warnings <> ''{} ORDER BY updated_us DESC LIMIT ?",
+            super::tenant_clause(tenant)
+        );
+        let mut q = sqlx::query(&self.db.sql(&sql));
+        if let Some(t) = tenant {
+            q = q.bind(t);
+        }
+        let rows = q.bind(limit).fetch_all(&self.db.pool).await?;
         rows.into_iter()
             .map(|r| {
                 Ok(WarningRow {

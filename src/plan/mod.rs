@@ -41,13 +41,14 @@ impl Plan {
     }
 
     /// One line per break, naming the source column and value behind the platform field:
-    /// `room 100001: room_amount: must be ... (source: rent_fen = 5000)`.
+    /// `room 100001: room_amount 租金: must be ... (source: rent_fen = 5000)`.
     pub fn error_text(&self) -> String {
         breaks_text(&self.listing, &self.breaks)
     }
 }
 
-/// The breaks of `listing` as one message, each with the source column behind it.
+/// The breaks of `listing` as one message, each naming the field with its Chinese title (the
+/// words of the platform's console) and the source column behind it.
 pub fn breaks_text(listing: &Listing, breaks: &[Violation]) -> String {
     breaks
         .iter()
@@ -57,7 +58,12 @@ pub fn breaks_text(listing: &Listing, breaks: &[Violation]) -> String {
                 .flatten()
                 .map(|s| format!(" (source: {s})"))
                 .unwrap_or_default();
-            format!("room {}: {}{source}", listing.room_code(), v.message())
+            format!(
+                "room {}: {}: {}{source}",
+                listing.room_code(),
+                rules::titled(&v.field),
+                v.rule
+            )
         })
         .collect::<Vec<_>>()
         .join("; ")

@@ -122,7 +122,7 @@ impl DryRunReport {
                         out,
                         "    {:>7} rooms  {}: {}  (e.g. {})",
                         b.rooms,
-                        b.field,
+                        crate::plan::rules::titled(&b.field),
                         b.rule,
                         b.sample
                             .iter()
@@ -153,8 +153,9 @@ impl DryRunReport {
                 for b in &t.breaks {
                     let _ = writeln!(
                         out,
-                        "| `{}` | {} | {} | {} |",
+                        "| `{}` {} | {} | {} | {} |",
                         b.field,
+                        crate::plan::rules::title(&b.field).unwrap_or(""),
                         b.rule.replace('|', "\\|"),
                         b.rooms,
                         b.sample

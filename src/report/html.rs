@@ -73,8 +73,9 @@ pub fn dry_run(r: &DryRunReport) -> String {
             for g in &t.breaks {
                 let _ = write!(
                     b,
-                    "<tr><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                    "<tr><td><code>{}</code> {}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
                     esc(&g.field),
+                    esc(crate::plan::rules::title(&g.field).unwrap_or("")),
                     esc(&g.rule),
                     g.rooms,
                     esc(&g.sample.join(", "))

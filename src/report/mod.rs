@@ -4,6 +4,7 @@
 mod dry_run;
 pub mod html;
 pub mod progress;
+pub mod text_table;
 mod status;
 
 pub use dry_run::{BreakGroup, DryRunReport, TenantPlan, UnreadableTenant};

@@ -11,6 +11,7 @@ mod image;
 mod lease;
 mod operator;
 mod room;
+mod titles;
 
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -18,6 +19,7 @@ use serde_json::Value;
 pub use check::{parse_decimal, Violation};
 pub use image::{image_kind, MAX_IMAGE_BYTES};
 pub use room::{CHECKIN_MAX_DAYS, MAX_IMAGES, MAX_INTRO_CHARS};
+pub use titles::{title, titled};
 
 use check::Fields;
 

@@ -1,0 +1,62 @@
+//! `rentsync completions SHELL` and `rentsync man`: generated from the clap definitions, so they
+//! can never drift from the flags the binary really takes. Both print to standard output, for
+//! packaging (`rentsync man > rentsync.1`) or a shell's completion directory.
+
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to write the completion script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+pub fn completions(args: CompletionsArgs) -> anyhow::Result<ExitCode> {
+    let mut cmd = super::Cli::command();
+    clap_complete::generate(args.shell, &mut cmd, "rentsync", &mut std::io::stdout());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The manual page (roff) of `rentsync` and every subcommand, in one page.
+pub fn man() -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    write_man(&mut out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn write_man(out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let cmd = super::Cli::command();
+    let man = clap_mangen::Man::new(cmd.clone());
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    man.render_options_section(out)?;
+    // One section per subcommand with its own options: a single page is easier to ship and grep
+    // than one page per subcommand.
+    for sub in cmd.get_subcommands() {
+        let name = format!("rentsync {}", sub.get_name());
+        let sub_man = clap_mangen::Man::new(sub.clone().name(name.clone()));
+        writeln!(out, ".SH \"{}\"", name.to_uppercase())?;
+        if let Some(about) = sub.get_about() {
+            writeln!(out, "{}", roff_escape(&about.to_string()))?;
+        }
+        sub_man.render_synopsis_section(out)?;
+        sub_man.render_options_section(out)?;
+        sub_man.render_subcommands_section(out)?;
+    }
+    man.render_version_section(out)?;
+    Ok(())
+}
+
+/// Plain text as a roff paragraph: a leading dot or quote would start a request, and a
+/// backslash an escape.
+fn roff_escape(text: &str) -> String {
+    let text = text.replace('\\', "\\e");
+    match text.chars().next() {
+        Some('.') | Some('\'') => format!("\\&{text}"),
+        _ => text,
+    }
+}
