@@ -38,7 +38,7 @@ pub fn write_man(out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     // than one page per subcommand.
     for sub in cmd.get_subcommands() {
         let name = format!("rentsync {}", sub.get_name());
-        let sub_man = clap_mangen::Man::new(sub.clone().name(name.clone()));
+        let sub_man = clap_mangen::Man::new(sub.clone().bin_name(name.clone()));
         writeln!(out, ".SH \"{}\"", name.to_uppercase())?;
         if let Some(about) = sub.get_about() {
             writeln!(out, "{}", roff_escape(&about.to_string()))?;

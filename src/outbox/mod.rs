@@ -288,7 +288,8 @@ impl Outbox {
             "SELECT MIN(updated_us) FROM rentsync_items WHERE status IN ('pending', 'retry'){}",
             tenant_clause(tenant)
         );
-        let mut q = sqlx::query_as::<_, (Option<i64>,)>(&self.db.sql(&sql));
+        let sql = self.db.sql(&sql);
+        let mut q = sqlx::query_as::<_, (Option<i64>,)>(&sql);
         if let Some(t) = tenant {
             q = q.bind(t);
         }
@@ -312,7 +313,8 @@ impl Outbox {
              WHERE status IN ('failed', 'invalid', 'retry'){} ORDER BY updated_us DESC LIMIT ?",
             tenant_clause(tenant)
         );
-        let mut q = sqlx::query(&self.db.sql(&sql));
+        let sql = self.db.sql(&sql);
+        let mut q = sqlx::query(&sql);
         if let Some(t) = tenant {
             q = q.bind(t);
         }

@@ -33,7 +33,8 @@ impl Outbox {
              WHERE warnings IS NOT NULL AND warnings <> ''{} ORDER BY updated_us DESC LIMIT ?",
             super::tenant_clause(tenant)
         );
-        let mut q = sqlx::query(&self.db.sql(&sql));
+        let sql = self.db.sql(&sql);
+        let mut q = sqlx::query(&sql);
         if let Some(t) = tenant {
             q = q.bind(t);
         }
