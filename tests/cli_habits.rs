@@ -78,6 +78,8 @@ fn the_man_page_is_roff_with_every_subcommand() {
     let page = text(&out.stdout);
     assert!(page.starts_with(".ie") || page.starts_with(".TH"), "{}", &page[..80.min(page.len())]);
     assert!(page.contains(".TH rentsync"), "no title");
+    assert_eq!(page.matches(".SH SYNOPSIS").count(), 1, "one page, subcommands as sections");
+    assert_eq!(page.matches(".el .ds Aq").count(), 1, "the preamble once");
     for sub in ["RENTSYNC DRY-RUN", "RENTSYNC STATUS", "RENTSYNC COMPLETIONS", "RENTSYNC RUN"] {
         assert!(page.contains(sub), "no section {sub}");
     }

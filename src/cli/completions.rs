@@ -4,6 +4,8 @@
 
 use std::process::ExitCode;
 
+use std::io::Write as _;
+
 use clap::CommandFactory;
 
 #[derive(Debug, clap::Args)]
@@ -29,25 +31,42 @@ pub fn man() -> anyhow::Result<ExitCode> {
 pub fn write_man(out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let cmd = super::Cli::command();
     let man = clap_mangen::Man::new(cmd.clone());
-    man.render_title(out)?;
-    man.render_name_section(out)?;
-    man.render_synopsis_section(out)?;
-    man.render_description_section(out)?;
-    man.render_options_section(out)?;
-    // One section per subcommand with its own options: a single page is easier to ship and grep
-    // than one page per subcommand.
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    // One section per subcommand, its synopsis and options as subsections: a single page is
+    // easier to ship and grep than one page per subcommand.
     for sub in cmd.get_subcommands() {
         let name = format!("rentsync {}", sub.get_name());
         let sub_man = clap_mangen::Man::new(sub.clone().bin_name(name.clone()));
-        writeln!(out, ".SH \"{}\"", name.to_uppercase())?;
+        let mut part = Vec::new();
+        sub_man.render_synopsis_section(&mut part)?;
+        sub_man.render_options_section(&mut part)?;
+        sub_man.render_subcommands_section(&mut part)?;
+        writeln!(page, ".SH \"{}\"", name.to_uppercase())?;
         if let Some(about) = sub.get_about() {
-            writeln!(out, "{}", roff_escape(&about.to_string()))?;
+            writeln!(page, "{}", roff_escape(&about.to_string()))?;
         }
-        sub_man.render_synopsis_section(out)?;
-        sub_man.render_options_section(out)?;
-        sub_man.render_subcommands_section(out)?;
+        let part = String::from_utf8_lossy(&part)
+            .replace(".SH SYNOPSIS", ".SS Synopsis")
+            .replace(".SH OPTIONS", ".SS Options")
+            .replace(".SH SUBCOMMANDS", ".SS Subcommands");
+        page.extend_from_slice(part.as_bytes());
     }
-    man.render_version_section(out)?;
+    man.render_version_section(&mut page)?;
+    // Every render call repeats the two-line quote-string preamble; the first one is enough.
+    let text = String::from_utf8_lossy(&page);
+    let mut seen = std::collections::HashSet::new();
+    for line in text.lines() {
+        let preamble = line.starts_with(".ie \\n(.g .ds Aq") || line.starts_with(".el .ds Aq");
+        if preamble && !seen.insert(line.to_string()) {
+            continue;
+        }
+        writeln!(out, "{line}")?;
+    }
     Ok(())
 }
 

@@ -49,6 +49,7 @@ pub enum LeaseCommand {
 pub struct LeaseWatchArgs {
     #[command(flatten)]
     pub top: TopArgs,
+    /// Lease order numbers (租约单号) to follow.
     pub lease_order_no: Vec<String>,
 }
 

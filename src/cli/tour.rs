@@ -250,7 +250,7 @@ struct Steps {
 impl Steps {
     fn rows(&mut self) -> &mut TextTable {
         self.table
-            .get_or_insert_with(|| TextTable::new(&["", "step", "answer"]))
+            .get_or_insert_with(|| TextTable::new(&["result", "step", "answer"]))
     }
 
     fn show<T: Answer>(&mut self, label: &str, r: Result<T, AlipayError>) -> Option<T> {
