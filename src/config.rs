@@ -364,7 +364,11 @@ impl Config {
         if self.tenants.iter().any(|t| t.name == name) {
             return Ok(());
         }
-        let known: Vec<String> = self.tenants.iter().map(|t| format!("{:?}", t.name)).collect();
+        let known: Vec<String> = self
+            .tenants
+            .iter()
+            .map(|t| format!("{:?}", t.name))
+            .collect();
         anyhow::bail!(
             "no tenant named {name:?} in the config; configured: {}",
             known.join(", ")

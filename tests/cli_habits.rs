@@ -67,7 +67,10 @@ fn completions_are_generated_for_bash_zsh_and_fish() {
         assert!(script.contains("dry-run"), "{shell}: subcommands missing");
         assert!(script.contains("tenant"), "{shell}: --tenant missing");
     }
-    let bad = rentsync().args(["completions", "cmd.exe"]).output().unwrap();
+    let bad = rentsync()
+        .args(["completions", "cmd.exe"])
+        .output()
+        .unwrap();
     assert!(!bad.status.success());
 }
 
@@ -76,11 +79,24 @@ fn the_man_page_is_roff_with_every_subcommand() {
     let out = rentsync().arg("man").output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let page = text(&out.stdout);
-    assert!(page.starts_with(".ie") || page.starts_with(".TH"), "{}", &page[..80.min(page.len())]);
+    assert!(
+        page.starts_with(".ie") || page.starts_with(".TH"),
+        "{}",
+        &page[..80.min(page.len())]
+    );
     assert!(page.contains(".TH rentsync"), "no title");
-    assert_eq!(page.matches(".SH SYNOPSIS").count(), 1, "one page, subcommands as sections");
+    assert_eq!(
+        page.matches(".SH SYNOPSIS").count(),
+        1,
+        "one page, subcommands as sections"
+    );
     assert_eq!(page.matches(".el .ds Aq").count(), 1, "the preamble once");
-    for sub in ["RENTSYNC DRY-RUN", "RENTSYNC STATUS", "RENTSYNC COMPLETIONS", "RENTSYNC RUN"] {
+    for sub in [
+        "RENTSYNC DRY-RUN",
+        "RENTSYNC STATUS",
+        "RENTSYNC COMPLETIONS",
+        "RENTSYNC RUN",
+    ] {
         assert!(page.contains(sub), "no section {sub}");
     }
     // clap_mangen escapes dashes: the --tenant of dry-run is there.
@@ -155,7 +171,10 @@ fn the_tour_prints_tables_not_debug_output() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
     for debug in ["Some(", "RequestId(", "Code(", "Response {", "Empty", "()"] {
-        assert!(!stdout.contains(debug), "debug output {debug:?} in:\n{stdout}");
+        assert!(
+            !stdout.contains(debug),
+            "debug output {debug:?} in:\n{stdout}"
+        );
     }
     for shown in [
         "step",
@@ -196,16 +215,25 @@ async fn tenant_narrows_and_progress_ends_at_100(backend: Backend) {
 
     let mut resync = rentsync();
     resync
-        .args(["resync", "--tenant", "t1", "--timeout-secs", "120", "--config"])
+        .args([
+            "resync",
+            "--tenant",
+            "t1",
+            "--timeout-secs",
+            "120",
+            "--config",
+        ])
         .arg(&config);
     let out = output(resync).await;
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{backend:?}: {stdout}\n{stderr}");
-    assert!(stdout.contains("t1:") && !stdout.contains("t2:"), "{stdout}");
+    assert!(
+        stdout.contains("t1:") && !stdout.contains("t2:"),
+        "{stdout}"
+    );
     let last = stderr
         .lines()
-        .filter(|l| l.starts_with("resync: rooms worked"))
-        .next_back()
+        .rfind(|l| l.starts_with("resync: rooms worked"))
         .unwrap_or_else(|| panic!("{backend:?}: no progress line in {stderr}"));
     assert!(last.ends_with("(100 %)"), "{backend:?}: last line {last:?}");
     let (done, total) = last
@@ -296,7 +324,12 @@ async fn summary_line_is_logged(config: &std::path::Path, backend: Backend) {
         .expect("a summary within 60 s")
         .expect("join")
         .unwrap_or_else(|| panic!("{backend:?}: no summary line"));
-    for field in ["\"waiting\"", "\"failing\"", "\"calls_per_sec\"", "\"done\""] {
+    for field in [
+        "\"waiting\"",
+        "\"failing\"",
+        "\"calls_per_sec\"",
+        "\"done\"",
+    ] {
         assert!(line.contains(field), "{field} missing: {line}");
     }
 }
@@ -330,7 +363,9 @@ async fn fixtures_leave_ids_free(backend: Backend) {
     )
     .execute(&env.op.pool)
     .await
-    .unwrap_or_else(|e| panic!("{backend:?}: a new community collides with the generated ones: {e}"));
+    .unwrap_or_else(|e| {
+        panic!("{backend:?}: a new community collides with the generated ones: {e}")
+    });
     if backend == Backend::Postgres {
         for table in rentsync::fixtures::TABLES {
             let sql = format!(
@@ -341,7 +376,10 @@ async fn fixtures_leave_ids_free(backend: Backend) {
                 .fetch_one(&env.op.pool)
                 .await
                 .unwrap_or_else(|e| panic!("{table}: {e}"));
-            assert!(ahead, "{table}: the id sequence is behind the generated rows");
+            assert!(
+                ahead,
+                "{table}: the id sequence is behind the generated rows"
+            );
         }
     }
     env.cleanup().await;

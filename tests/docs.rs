@@ -152,7 +152,10 @@ fn the_parity_check_names_a_missing_section() {
     let zh = "# 甲\n<!-- id: a -->\n";
     let p = parity("en.md", en, "zh.md", zh);
     assert_eq!(p.len(), 1, "{p:?}");
-    assert!(p[0].contains("\"keys\"") && p[0].contains("not in zh.md"), "{p:?}");
+    assert!(
+        p[0].contains("\"keys\"") && p[0].contains("not in zh.md"),
+        "{p:?}"
+    );
     let moved = parity(
         "en.md",
         "# A\n<!-- id: a -->\n## B\n<!-- id: b -->\n",
@@ -532,7 +535,10 @@ fn every_relative_link_and_named_document_exists() {
     let mut broken = Vec::new();
     for doc in docs() {
         let text = read(&doc);
-        let dir = Path::new(&doc).parent().unwrap_or(Path::new("")).to_path_buf();
+        let dir = Path::new(&doc)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .to_path_buf();
         for r in references(&text) {
             let found = [inside_repo(&dir, &r), inside_repo(Path::new(""), &r)]
                 .into_iter()
@@ -554,9 +560,15 @@ fn every_relative_link_and_named_document_exists() {
 fn the_reference_finder_sees_links_and_named_documents() {
     let r = references("see [the contract](docs/SOURCE_CONTRACT.md#x), `../shared/spec/tmall-top.md` and https://a.b/c.md");
     assert!(r.contains(&"docs/SOURCE_CONTRACT.md".to_string()), "{r:?}");
-    assert!(r.contains(&"../shared/spec/tmall-top.md".to_string()), "{r:?}");
+    assert!(
+        r.contains(&"../shared/spec/tmall-top.md".to_string()),
+        "{r:?}"
+    );
     assert!(!r.iter().any(|x| x.contains("a.b")), "{r:?}");
-    assert_eq!(inside_repo(Path::new("docs"), "../../shared/spec/x.md"), None);
+    assert_eq!(
+        inside_repo(Path::new("docs"), "../../shared/spec/x.md"),
+        None
+    );
     assert_eq!(
         inside_repo(Path::new("docs/zh-CN"), "../SOURCE_CONTRACT.md"),
         Some(PathBuf::from("docs/SOURCE_CONTRACT.md"))

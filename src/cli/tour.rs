@@ -50,12 +50,13 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
             ..Default::default()
         })
         .await;
-    let ka_code = tour.show(
-        "ka.baseinfo.sync (register the operator)",
-        ka.map(|r| r.ka_code),
-    )
-    .flatten()
-    .unwrap_or_default();
+    let ka_code = tour
+        .show(
+            "ka.baseinfo.sync (register the operator)",
+            ka.map(|r| r.ka_code),
+        )
+        .flatten()
+        .unwrap_or_default();
     for (kind, what) in [(1, "viewing bookings"), (3, "phone records")] {
         let r = client
             .call(&KaServiceCreate {
@@ -64,10 +65,7 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
                 address: format!("https://operator.example/rentsync/spi/{kind}"),
             })
             .await;
-        tour.show(
-            &format!("ka.service.create type {kind} ({what})"),
-            r,
-        );
+        tour.show(&format!("ka.service.create type {kind} ({what})"), r);
     }
     let q = client
         .call(&KaInfoQuery {
@@ -82,17 +80,19 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
         district: Division::Name("西湖区".into()),
         place: Place::Address("杭州市西湖区文三路 100 号".into()),
     };
-    let comm = tour.show(
-        "community.info.sync (小区 → comm_req_id)",
-        platform.sync_community(&community).await,
-    )
-    .unwrap_or(CommunityRef::Code("unknown".into()));
+    let comm = tour
+        .show(
+            "community.info.sync (小区 → comm_req_id)",
+            platform.sync_community(&community).await,
+        )
+        .unwrap_or(CommunityRef::Code("unknown".into()));
 
-    let url = tour.show(
-        &format!("common.image.upload ({} byte JPEG, base64)", PHOTO.len()),
-        platform.upload_photo(PHOTO).await,
-    )
-    .unwrap_or_default();
+    let url = tour
+        .show(
+            &format!("common.image.upload ({} byte JPEG, base64)", PHOTO.len()),
+            platform.upload_photo(PHOTO).await,
+        )
+        .unwrap_or_default();
 
     let checkin = Utc::now().date_naive() + Days::new(2);
     let whole = DispersionRoom {
@@ -168,10 +168,7 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
             Room::Concentration(apartment),
         ),
     ] {
-        tour.show(
-            label,
-            platform.upsert_room(&room, true).await,
-        );
+        tour.show(label, platform.upsert_room(&room, true).await);
     }
     let r = platform
         .set_room_state(
@@ -181,10 +178,7 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
             RentStatus::Rented,
         )
         .await;
-    tour.show(
-        "room.state.sync 100001 → off shelf, rented",
-        r,
-    );
+    tour.show("room.state.sync 100001 → off shelf, rented", r);
 
     tour.print("What the operator's integration sends, and the platform's answers:");
     println!();
@@ -193,10 +187,7 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
         rent: Money(5_000),
         ..whole.clone()
     });
-    tour.refusal(
-        "rent of ¥50.00",
-        platform.upsert_room(&cheap, true).await,
-    );
+    tour.refusal("rent of ¥50.00", platform.upsert_room(&cheap, true).await);
     let foreign = Room::Dispersion(DispersionRoom {
         room_code: "100004".into(),
         images: vec!["http://elsewhere.example/x.jpg".into()],
@@ -213,15 +204,40 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
 
     tour.print("What the platform refuses (each answer names the field and the rule):");
     println!("\nEnd state on the sandbox:");
-    let mut rooms = TextTable::new(&["kind", "room_code", "上下架", "出租", "images", "租金 (yuan)"]);
+    let mut rooms = TextTable::new(&[
+        "kind",
+        "room_code",
+        "上下架",
+        "出租",
+        "images",
+        "租金 (yuan)",
+    ]);
     for room in sandbox.rooms() {
         rooms.row(vec![
-            if room.flats_tag == 1 { "分散式" } else { "集中式" }.into(),
+            if room.flats_tag == 1 {
+                "分散式"
+            } else {
+                "集中式"
+            }
+            .into(),
             room.room_code.clone(),
-            if room.room_status == 1 { "上架 on shelf" } else { "下架 off shelf" }.into(),
-            if room.rent_status == 2 { "已租 rented" } else { "未租 vacant" }.into(),
+            if room.room_status == 1 {
+                "上架 on shelf"
+            } else {
+                "下架 off shelf"
+            }
+            .into(),
+            if room.rent_status == 2 {
+                "已租 rented"
+            } else {
+                "未租 vacant"
+            }
+            .into(),
             room.images.len().to_string(),
-            room.biz_content["room_amount"].as_str().unwrap_or("?").into(),
+            room.biz_content["room_amount"]
+                .as_str()
+                .unwrap_or("?")
+                .into(),
         ]);
     }
     print!("{}", rooms.render(2));
@@ -256,8 +272,7 @@ impl Steps {
     fn show<T: Answer>(&mut self, label: &str, r: Result<T, AlipayError>) -> Option<T> {
         match r {
             Ok(v) => {
-                self.rows()
-                    .row(vec!["ok".into(), label.into(), v.answer()]);
+                self.rows().row(vec!["ok".into(), label.into(), v.answer()]);
                 Some(v)
             }
             Err(e) => {

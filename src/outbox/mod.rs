@@ -199,9 +199,11 @@ impl Outbox {
     /// Platform calls logged (all tenants, all replicas) within the last `window`.
     pub async fn calls_since(&self, window: std::time::Duration) -> anyhow::Result<i64> {
         let now = self.db.now_us().await?;
-        let (n,): (i64,) = sqlx::query_as(&self.db.sql(
-            "SELECT COUNT(*) FROM rentsync_calls WHERE at_us >= ?",
-        ))
+        let (n,): (i64,) = sqlx::query_as(
+            &self
+                .db
+                .sql("SELECT COUNT(*) FROM rentsync_calls WHERE at_us >= ?"),
+        )
         .bind(now - window.as_micros() as i64)
         .fetch_one(&self.db.pool)
         .await?;
@@ -282,7 +284,10 @@ impl Outbox {
     }
 
     /// As [`Outbox::oldest_pending_secs`], for one tenant when given (`--tenant`).
-    pub async fn oldest_pending_secs_of(&self, tenant: Option<&str>) -> anyhow::Result<Option<i64>> {
+    pub async fn oldest_pending_secs_of(
+        &self,
+        tenant: Option<&str>,
+    ) -> anyhow::Result<Option<i64>> {
         let now = self.db.now_us().await?;
         let sql = format!(
             "SELECT MIN(updated_us) FROM rentsync_items WHERE status IN ('pending', 'retry'){}",

@@ -4,8 +4,8 @@
 mod dry_run;
 pub mod html;
 pub mod progress;
-pub mod text_table;
 mod status;
+pub mod text_table;
 
 pub use dry_run::{BreakGroup, DryRunReport, TenantPlan, UnreadableTenant};
 pub use status::StatusReport;

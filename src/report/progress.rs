@@ -34,11 +34,8 @@ fn quiet() -> bool {
 pub fn line(what: &str, done: u64, total: Option<u64>) -> String {
     match total {
         Some(t) => {
-            let pct = if t == 0 {
-                100
-            } else {
-                (done.min(t) * 100) / t
-            };
+            // Nothing to do is all of it done.
+            let pct = (done.min(t) * 100).checked_div(t).unwrap_or(100);
             format!("{what}: {done}/{t} ({pct} %)")
         }
         None => format!("{what}: {done}"),
@@ -112,7 +109,10 @@ mod tests {
 
     #[test]
     fn the_last_line_reads_one_hundred_percent_when_all_is_done() {
-        assert_eq!(line("resync: rooms worked", 300, Some(300)), "resync: rooms worked: 300/300 (100 %)");
+        assert_eq!(
+            line("resync: rooms worked", 300, Some(300)),
+            "resync: rooms worked: 300/300 (100 %)"
+        );
         assert_eq!(line("x", 1, Some(3)), "x: 1/3 (33 %)");
         assert_eq!(line("x", 0, Some(0)), "x: 0/0 (100 %)");
         assert_eq!(line("x", 7, None), "x: 7");

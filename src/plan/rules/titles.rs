@@ -104,8 +104,14 @@ mod tests {
     #[test]
     fn nested_and_prefixed_fields_take_their_last_part() {
         assert_eq!(titled("room_amount"), "room_amount 租金");
-        assert_eq!(titled("pay_type_list[1].foregift_amount"), "pay_type_list[1].foregift_amount 押金");
-        assert_eq!(titled("community.community_name"), "community.community_name 小区名称");
+        assert_eq!(
+            titled("pay_type_list[1].foregift_amount"),
+            "pay_type_list[1].foregift_amount 押金"
+        );
+        assert_eq!(
+            titled("community.community_name"),
+            "community.community_name 小区名称"
+        );
         assert_eq!(titled("source.rent_fen"), "source.rent_fen");
     }
 }
