@@ -399,3 +399,31 @@ async fn fixtures_leave_ids_free_on_mysql() {
 async fn fixtures_leave_ids_free_on_sqlite() {
     fixtures_leave_ids_free(Backend::Sqlite).await;
 }
+
+/// On a terminal, log lines are coloured unless `NO_COLOR` is set. `script` (util-linux) gives
+/// the binary a pseudo-terminal; a missing `script` fails the test rather than skipping it.
+#[test]
+fn no_color_turns_colour_off_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = two_tenant_config(dir.path());
+    let run = |no_color: bool| -> String {
+        let inner = format!(
+            "{}{} resync --tenant harbour --config {}",
+            if no_color { "NO_COLOR=1 " } else { "" },
+            env!("CARGO_BIN_EXE_rentsync"),
+            config.display()
+        );
+        let out = Command::new("script")
+            .args(["-qec", &inner, "/dev/null"])
+            .env_remove("NO_COLOR")
+            .output()
+            .expect("script (util-linux) runs the binary on a pseudo-terminal");
+        text(&out.stdout)
+    };
+    let coloured = run(false);
+    assert!(coloured.contains("tenant paused"), "{coloured}");
+    assert!(coloured.contains("\u{1b}["), "colour expected on a terminal: {coloured:?}");
+    let plain = run(true);
+    assert!(plain.contains("tenant paused"), "{plain}");
+    assert!(!plain.contains("\u{1b}["), "NO_COLOR must turn colour off: {plain:?}");
+}
