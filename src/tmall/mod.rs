@@ -6,6 +6,7 @@
 //! Unlike Alipay, TOP answers are not signed, and a TOP secret is symmetric: the secret signs
 //! requests only and must never leave the process (see `config`).
 
+pub mod bans;
 pub mod client;
 pub mod config;
 pub mod error;

@@ -273,7 +273,11 @@ pub async fn lease_poll_loop(
         tracing::warn!(tenant, "no tmall.merchant_open_id: the lease poller is off");
         return Ok(());
     };
-    let client = match cfg.top_config().and_then(TopClient::new) {
+    let client = match cfg
+        .top_config()
+        .and_then(TopClient::new)
+        .map(|c| c.with_shared_bans(db.clone()))
+    {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(tenant, error = %format!("{e:#}"), "TmallLeasePollerDown");

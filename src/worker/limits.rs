@@ -203,13 +203,19 @@ impl Limits {
             .is_some_and(|t| now.saturating_duration_since(t) < Duration::from_secs(1));
         if recent {
             // Answers of calls sent before the last decrease: it is already accounted for.
-            return m.paused_until.map_or(Duration::ZERO, |u| u.saturating_duration_since(now));
+            return m
+                .paused_until
+                .map_or(Duration::ZERO, |u| u.saturating_duration_since(now));
         }
         // Refusals that go on past a decrease made a second or two ago: pause, longer each time.
         let persisting = m
             .last_decrease
             .is_some_and(|t| now.saturating_duration_since(t) < Duration::from_secs(3));
-        m.strikes = if persisting { (m.strikes + 1).min(6) } else { 0 };
+        m.strikes = if persisting {
+            (m.strikes + 1).min(6)
+        } else {
+            0
+        };
         m.last_decrease = Some(now);
         m.last_raise = now;
         if m.factor > MIN_FACTOR {
@@ -278,7 +284,11 @@ mod tests {
         for i in 0..1000 {
             tokio::time::advance(Duration::from_millis(20)).await;
             if i % 33 == 0 {
-                assert_eq!(l.throttled("m"), Duration::ZERO, "a stray refusal paused the method");
+                assert_eq!(
+                    l.throttled("m"),
+                    Duration::ZERO,
+                    "a stray refusal paused the method"
+                );
             } else {
                 l.succeeded("m");
             }
@@ -301,7 +311,10 @@ mod tests {
             }
         }
         assert_eq!(l.factor("m"), MIN_FACTOR, "never below a quarter");
-        assert!(paused > Duration::ZERO, "refusals that went on never paused the method");
+        assert!(
+            paused > Duration::ZERO,
+            "refusals that went on never paused the method"
+        );
         // The refusals stop: within 10 s the method is back above 90 % of its rate.
         for _ in 0..500 {
             tokio::time::advance(Duration::from_millis(20)).await;
