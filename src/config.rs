@@ -127,7 +127,7 @@ pub struct WorkerConfig {
 impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
-            concurrency: 16,
+            concurrency: 32,
             lease_secs: 120,
             max_backoff_secs: 300,
             call_log_days: 14,

@@ -113,6 +113,15 @@ impl Window {
     }
 }
 
+/// The theoretical arrival time after a call granted at `now`. A waiter woken late (timer
+/// granularity, a busy runtime) keeps the schedule instead of pushing it back by its lateness: at
+/// 50/s, 1 ms late per call capped the rate at 47.6/s. Lateness over one interval is idleness,
+/// never a credit for a burst.
+fn next_arrival(tat: Instant, now: Instant, interval: Duration) -> Instant {
+    let behind = now.saturating_duration_since(tat);
+    (if behind < interval { tat } else { now }) + interval
+}
+
 pub struct Limits {
     cfg: RateConfig,
     replicas: AtomicU32,
@@ -173,7 +182,7 @@ impl Limits {
                         let tolerance = m.interval * self.cfg.burst.max(1).saturating_sub(1);
                         let earliest = m.tat.checked_sub(tolerance).unwrap_or(now);
                         if earliest <= now {
-                            m.tat = m.tat.max(now) + m.interval;
+                            m.tat = next_arrival(m.tat, now, m.interval);
                             return;
                         }
                         earliest - now
@@ -335,6 +344,27 @@ mod tests {
             assert_eq!(l.throttled("m"), Duration::ZERO);
         }
         assert!((l.factor("m") - DECREASE).abs() < 1e-9, "{}", l.factor("m"));
+    }
+
+    /// Waiters woken a millisecond late each (as a busy runtime wakes them) still get the
+    /// configured rate, and never more than it.
+    #[test]
+    fn late_wakeups_do_not_lower_the_rate() {
+        let interval = Duration::from_millis(20);
+        let start = Instant::now();
+        let (mut tat, mut now, mut granted) = (start, start, 0);
+        while now < start + Duration::from_secs(10) {
+            now = now.max(tat) + Duration::from_millis(1);
+            tat = next_arrival(tat, now, interval);
+            granted += 1;
+        }
+        assert!(
+            (500..=501).contains(&granted),
+            "{granted} calls in 10 s at 50/s"
+        );
+        // After a quiet spell the schedule starts from now: no burst.
+        let later = tat + Duration::from_secs(5);
+        assert_eq!(next_arrival(tat, later, interval), later + interval);
     }
 
     /// Calls granted in every one-second window of a run in which the share changes twice.
