@@ -14,6 +14,7 @@ pub mod escrow;
 pub mod gate;
 pub mod history;
 pub mod lease;
+pub mod listed;
 pub mod poller;
 pub mod sandbox;
 pub mod sign;
