@@ -251,6 +251,7 @@ impl Daemon {
                     rt.outbox.db.clone(),
                     t.name.clone(),
                     tmall.clone(),
+                    t.source_database.clone(),
                     cancel.clone(),
                 ));
             }
