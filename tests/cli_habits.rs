@@ -422,8 +422,14 @@ fn no_color_turns_colour_off_on_a_terminal() {
     };
     let coloured = run(false);
     assert!(coloured.contains("tenant paused"), "{coloured}");
-    assert!(coloured.contains("\u{1b}["), "colour expected on a terminal: {coloured:?}");
+    assert!(
+        coloured.contains("\u{1b}["),
+        "colour expected on a terminal: {coloured:?}"
+    );
     let plain = run(true);
     assert!(plain.contains("tenant paused"), "{plain}");
-    assert!(!plain.contains("\u{1b}["), "NO_COLOR must turn colour off: {plain:?}");
+    assert!(
+        !plain.contains("\u{1b}["),
+        "NO_COLOR must turn colour off: {plain:?}"
+    );
 }
