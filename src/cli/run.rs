@@ -40,7 +40,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(addr) = cfg.ops.addr()? {
         let bound = crate::ops::serve(addr, ops.clone()).await?;
         tracing::info!(%bound, "ops endpoints: /metrics /healthz /readyz");
-        eprintln!("rentsync: ops endpoints on http://{bound}");
+        if !crate::report::progress::quiet() {
+            eprintln!("rentsync: ops endpoints on http://{bound}");
+        }
     }
     let liveness = Arc::new(Liveness::default());
     notify::spawn_watchdog(liveness.clone());

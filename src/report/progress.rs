@@ -26,7 +26,8 @@ pub fn set_quiet(quiet: bool) {
     QUIET.store(quiet, Ordering::Relaxed);
 }
 
-fn quiet() -> bool {
+/// True under `--quiet`: informational lines on stderr are left out too.
+pub fn quiet() -> bool {
     QUIET.load(Ordering::Relaxed)
 }
 
