@@ -18,3 +18,5 @@ fi
 RENTSYNC_SDK_PYTHON="$(scripts/sdk-venv.sh)"
 export RENTSYNC_SDK_PYTHON
 cargo test --locked "$@"
+# The Debian package, built from the binary the tests just used, installed and checked.
+scripts/test-package.sh target/debug/rentsync
