@@ -3,15 +3,18 @@
 mod call;
 mod check;
 mod demo;
+mod demo_spi;
 mod dry_run;
 mod explain;
 mod fixtures;
+mod ka;
 mod keygen;
 mod photo;
 mod resync;
 pub mod run;
 pub mod runtime;
 mod sandbox;
+mod spi;
 mod status;
 mod tasks;
 mod tmall;
@@ -78,6 +81,10 @@ pub enum Command {
     Photo(photo::PhotoArgs),
     /// Tmall Haofang (天猫好房) over TOP: lease orders and fund-escrow invitations.
     Tmall(tmall::TmallArgs),
+    /// The operator (KA) account: sync, show, register the SPI callback addresses.
+    Ka(ka::KaArgs),
+    /// The platform's callbacks the SPI endpoint stored (phone numbers masked).
+    Spi(spi::SpiArgs),
 }
 
 /// Where a subcommand finds its tenant: a config file, or flags for a one-off call.
@@ -126,6 +133,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fixtures(args) => fixtures::run(args).await,
         Command::Photo(args) => photo::run(args).await,
         Command::Tmall(args) => tmall::run(args).await,
+        Command::Ka(args) => ka::run(args).await,
+        Command::Spi(args) => spi::run(args).await,
     }
 }
 

@@ -264,6 +264,21 @@ impl Daemon {
                 cancel.clone(),
             ));
         }
+        // The SPI endpoint (platform callbacks), when `[spi] listen` is set.
+        if let Some(addr) = rt.cfg.spi.addr()? {
+            let wakes: std::collections::HashMap<_, _> = rt
+                .tenants
+                .iter()
+                .map(|t| (t.name.clone(), t.task_wake.clone()))
+                .collect();
+            let spi = crate::spi::SpiState::from_config(&rt.cfg, rt.outbox.clone(), &wakes)?;
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} for SPI callbacks"))?;
+            let bound = listener.local_addr()?;
+            tracing::info!(%bound, "SPI endpoint: POST /spi/{{tenant}}/{{type}}");
+            tasks.spawn(spi.serve(listener, cancel.clone()));
+        }
         tasks.spawn(heartbeat_loop(rt.clone(), cancel.clone()));
         Ok(Self {
             rt,

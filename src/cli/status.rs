@@ -69,6 +69,11 @@ pub async fn status_report(outbox: &Outbox, failures: i64) -> anyhow::Result<Sta
     report.live_with_older_values = outbox.live_with_older_values().await?;
     report.delist_holds = outbox.delist_holds().await?;
     report.recent_warnings = outbox.warnings(failures).await?;
+    report.tasks = outbox.task_counts().await?;
+    report.dead_tasks = outbox
+        .task_list(None, None, Some(crate::outbox::ItemStatus::Failed), failures.max(1) as usize)
+        .await?;
+    report.callbacks = outbox.spi_counts().await?;
     Ok(report)
 }
 
@@ -82,10 +87,21 @@ pub struct RetryArgs {
     /// Requeue invalid items too (after fixing the rules they broke in the source).
     #[arg(long)]
     pub invalid: bool,
+    /// Requeue dead tasks (deliveries, lease and bill syncs) instead of rooms.
+    #[arg(long)]
+    pub tasks: bool,
 }
 
 pub async fn retry(args: RetryArgs) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(&args.config.config)?;
+    if args.tasks {
+        let outbox = Outbox::open(&cfg.state_database, 2).await?;
+        let n = outbox
+            .task_retry(args.tenant.as_deref(), None, args.invalid)
+            .await?;
+        println!("{n} task(s) requeued");
+        return Ok(ExitCode::SUCCESS);
+    }
     if !args.invalid {
         let outbox = Outbox::open(&cfg.state_database, 2).await?;
         let n = outbox.requeue(args.tenant.as_deref(), false).await?;

@@ -47,6 +47,12 @@ const MIGRATIONS: &[Migration] = &[
         mysql: include_str!("../../migrations/mysql/0006_tasks.sql"),
         sqlite: include_str!("../../migrations/sqlite/0006_tasks.sql"),
     },
+    Migration {
+        version: 7,
+        postgres: include_str!("../../migrations/postgres/0007_spi.sql"),
+        mysql: include_str!("../../migrations/mysql/0007_spi.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0007_spi.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Replicas that start together

@@ -1,0 +1,354 @@
+//! The SPI end to end, on the real daemon: the sandbox registers the operator's addresses
+//! (`rentsync ka sync|register`) and sends callbacks like the platform; the daemon verifies,
+//! stores and delivers them to a loopback webhook that fails half the time, across a kill -9.
+//! On SQLite, PostgreSQL and MariaDB state databases.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use common::daemon::{config_with_ops, free_port, Daemon};
+use common::engine::{Backend, Env};
+use common::webhook::Webhook;
+use rentsync::outbox::Outbox;
+use rentsync::spi::aes::{ContentKey, DataKey};
+use serde_json::{json, Value};
+
+const HMAC_KEY: &str = "hook-secret-123";
+
+struct Setup {
+    env: Env,
+    config: std::path::PathBuf,
+    hook: Webhook,
+}
+
+fn aes_key() -> ContentKey {
+    ContentKey::parse(&base64::engine::general_purpose::STANDARD.encode(*b"spi-aes-key-16by")).unwrap()
+}
+
+fn write_secret(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+async fn setup(backend: Backend, listings: usize, fail_rate: f64) -> Setup {
+    let env = Env::new(backend, listings, |c| c.spi_aes_key = Some(aes_key())).await;
+    let hook = Webhook::start(HMAC_KEY.as_bytes(), fail_rate).await;
+    let dir = env.dir.path();
+    write_secret(
+        &dir.join("spi_aes.key"),
+        &base64::engine::general_purpose::STANDARD.encode(*b"spi-aes-key-16by"),
+    );
+    write_secret(&dir.join("hook.key"), &format!("{HMAC_KEY}\n"));
+    let spi_port = free_port();
+    let tenant = format!(
+        r#"[tenant.ka]
+name = "Test Apartments"
+[tenant.spi]
+public_url = "http://127.0.0.1:{spi_port}"
+aes_key_file = "spi_aes.key"
+[tenant.spi.deliver]
+webhook = "{url}"
+hmac_key_file = "hook.key"
+timeout_secs = 3
+"#,
+        url = hook.url
+    );
+    let config = config_with_ops(&env, free_port(), &tenant);
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    // SQLite: the data key is made beside the state database. Elsewhere it is configured.
+    let data_key = if backend == Backend::Sqlite {
+        String::new()
+    } else {
+        let mut raw = [0u8; 32];
+        rand::Rng::fill(&mut rand::thread_rng(), &mut raw);
+        write_secret(
+            &dir.join("data.key"),
+            &base64::engine::general_purpose::STANDARD.encode(raw),
+        );
+        "data_key_file = \"data.key\"\n".to_string()
+    };
+    text = text.replace(
+        "[worker]\n",
+        &format!("[spi]\nlisten = \"127.0.0.1:{spi_port}\"\n{data_key}[worker]\n"),
+    );
+    std::fs::write(&config, text).unwrap();
+    Setup { env, config, hook }
+}
+
+fn cli(config: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rentsync"))
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .env("RENTSYNC_LOG", "warn")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// The sandbox sends one callback; the daemon's answer (or the transport error).
+async fn send(env: &Env, req: Value) -> Value {
+    let r = reqwest::Client::new()
+        .post(format!("{}/sandbox/spi/send", env.h.base))
+        .json(&req)
+        .send()
+        .await
+        .unwrap();
+    r.json().await.unwrap()
+}
+
+fn booking(i: usize, sign_type: Option<&str>) -> Value {
+    let mut req = json!({
+        "app_id": common::APP_ID,
+        "type": 1,
+        "params": {
+            "aliUserId": format!("20880000{i:04}"),
+            "zhimaOpenId": "",
+            "roomCode": format!("R{i}"),
+            "flatsTag": "1",
+            "lookTime": "2026-12-24 10:00",
+            "bookName": "张三",
+            "bookPhone": phone(i),
+            "bookSex": "1",
+            "remark": "after work",
+        }
+    });
+    if let Some(st) = sign_type {
+        req["sign_type"] = json!(st);
+    }
+    req
+}
+
+fn phone(i: usize) -> String {
+    format!("139{:08}", 12_340_000 + i)
+}
+
+fn phone_record(i: usize) -> Value {
+    json!({
+        "app_id": common::APP_ID,
+        "type": 3,
+        "sign_type": "RSA2",
+        "params": {
+            "aliUserId": format!("20889999{i:04}"),
+            "roomCode": format!("R{i}"),
+            "flatsTag": "2",
+            "recordTime": "2026-12-07 09:30:00",
+        }
+    })
+}
+
+fn code(answer: &Value) -> i64 {
+    answer["answer"]["code"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no code in {answer}"))
+}
+
+async fn wait_acked(s: &Setup, n: usize, daemon: &Daemon) {
+    let started = Instant::now();
+    while s.hook.acked() < n {
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "{} of {n} deliveries acknowledged; log:\n{}",
+            s.hook.acked(),
+            daemon.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn scenario(backend: Backend) {
+    let s = setup(backend, 3, 0.5).await;
+    let mut d = Daemon::start(&s.config, s.env.dir.path(), None);
+    d.wait_ready().await;
+
+    // Register: the operator, then its five addresses; a rerun makes no call.
+    let (ok, out) = cli(&s.config, &["ka", "sync"]);
+    assert!(ok, "{out}");
+    let (ok, out) = cli(&s.config, &["ka", "sync"]);
+    assert!(ok && out.contains("no call made"), "{out}");
+    let (ok, out) = cli(&s.config, &["ka", "register"]);
+    assert!(ok && out.matches("registered type").count() == 5, "{out}");
+    let (ok, out) = cli(&s.config, &["ka", "register"]);
+    assert!(ok && out.contains("no call made"), "{out}");
+    let (ok, out) = cli(&s.config, &["ka", "show"]);
+    assert!(ok && out.contains("Test Apartments") && out.contains("\"valid\": \"1\""), "{out}");
+
+    // Genuine callbacks, SHA1withRSA (no sign_type, and "RSA") and SHA256withRSA.
+    let mut genuine = 0;
+    for i in 0..8 {
+        let st = [None, Some("RSA"), Some("RSA2")][i % 3];
+        assert_eq!(code(&send(&s.env, booking(i, st)).await), 1, "booking {i}");
+        genuine += 1;
+    }
+    for i in 0..2 {
+        assert_eq!(code(&send(&s.env, phone_record(i)).await), 1);
+        genuine += 1;
+    }
+    // A repeat of the last one is a success that adds nothing.
+    let again = send(&s.env, json!({ "repeat": true })).await;
+    assert_eq!(code(&again), 1, "{again}");
+
+    // Bad ones: forged (RSA2 and SHA-1 with another key), unsigned, stale.
+    for bad in [
+        json!({ "forge": true }),
+        json!({ "forge": true, "sign_type": "RSA2" }),
+        json!({ "unsigned": true }),
+    ] {
+        let mut req = booking(100, None);
+        for (k, v) in bad.as_object().unwrap() {
+            req[k] = v.clone();
+        }
+        let a = send(&s.env, req).await;
+        assert_eq!(code(&a), 0, "{bad}: {a}");
+    }
+    let mut stale = booking(101, Some("RSA2"));
+    stale["params"]["timestamp"] = json!("2020-01-01 00:00:00");
+    assert_eq!(code(&send(&s.env, stale).await), 0);
+
+    // kill -9 while deliveries are failing and retrying; then a callback stored by a process that
+    // died before it queued the delivery (the row alone, as the crash leaves it).
+    d.child.kill().unwrap();
+    d.child.wait().unwrap();
+    let outbox = Outbox::open(&s.env.state_url, 2).await.unwrap();
+    let key_path = if backend == Backend::Sqlite {
+        s.env.dir.path().join("spi-data.key")
+    } else {
+        s.env.dir.path().join("data.key")
+    };
+    let data_key = DataKey::load_or_create(&key_path, false).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the data key is private");
+    }
+    let sealed = data_key.seal("13900000077");
+    let stored_alone = outbox
+        .spi_store(
+            "t1",
+            "crashed-before-queue",
+            "booking",
+            r#"{"roomCode":"R77"}"#,
+            Some(sealed.as_str()),
+        )
+        .await
+        .unwrap();
+    assert!(stored_alone);
+    genuine += 1;
+    let stored = outbox.spi_list(Some("t1"), None, 100).await.unwrap();
+    for cb in &stored {
+        assert!(!cb.params.contains("bookPhone") && !cb.params.contains("1391234"), "{}", cb.params);
+    }
+
+    let d2 = Daemon::start(&s.config, s.env.dir.path(), None);
+    d2.wait_ready().await;
+    for i in 8..12 {
+        assert_eq!(code(&send(&s.env, booking(i, Some("RSA2"))).await), 1);
+        genuine += 1;
+    }
+    // The platform repeats one sent before the crash: answered, not delivered again.
+    assert_eq!(code(&send(&s.env, booking(0, None)).await), 1);
+    wait_acked(&s, genuine, &d2).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let stored = outbox.spi_list(Some("t1"), None, 100).await.unwrap();
+    assert_eq!(stored.len(), genuine, "each genuine callback stored once");
+    let got = s.hook.got.lock().unwrap();
+    assert_eq!(got.acked.len(), genuine, "each delivered and acknowledged");
+    assert_eq!(got.bad_signatures, 0);
+    assert!(got.failed > 0, "the webhook did fail some deliveries");
+    // At least once: only a delivery in flight at the kill may come again.
+    let repeats: usize = got.repeats.values().sum();
+    assert!(repeats <= 4, "repeats {:?}", got.repeats);
+    let first = got.acked.values().find(|v| v["params"]["roomCode"] == "R3" && v["type"] == "booking");
+    let first = first.expect("booking R3 delivered");
+    assert_eq!(first["phone"], phone(3), "the receiver gets the decrypted phone");
+    let swept = &got.acked["crashed-before-queue"];
+    assert_eq!(swept["phone"], "13900000077");
+    drop(got);
+
+    // Phone numbers never in logs, status, metrics; masked in `spi list`.
+    let (_, metrics) = d2.get("/metrics").await;
+    let (ok, status) = cli(&s.config, &["status"]);
+    assert!(ok, "{status}");
+    assert!(status.contains("spi_webhook"), "{status}");
+    let (ok, list) = cli(&s.config, &["spi", "list", "--type", "booking"]);
+    assert!(ok && list.contains("139******"), "{list}");
+    let logs = format!("{}{}", d.log(), d2.log());
+    for i in 0..12 {
+        for text in [&logs, &metrics, &status, &list] {
+            assert!(!text.contains(&phone(i)), "phone {i} leaked");
+        }
+    }
+    assert!(logs.contains("SPI callback refused"), "refusals are logged");
+
+    community_review(&s, &outbox, &d2).await;
+    drop(d2);
+    drop(d);
+    s.env.cleanup().await;
+}
+
+/// Type 5: a rejected community parks its rooms (failed, `community_rejected`, with the remark);
+/// an approval lets them go again.
+async fn community_review(s: &Setup, outbox: &Outbox, d: &Daemon) {
+    let state = s.env.h.get_json("/sandbox/state").await;
+    let ids: Vec<String> = state["communities"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    assert!(!ids.is_empty(), "rooms were synced with community request ids: {state}");
+    let review = |id: &str, status: &str, remark: &str| {
+        json!({ "app_id": common::APP_ID, "type": 5, "sign_type": "RSA2",
+                "params": { "commReqId": id, "status": status, "remark": remark } })
+    };
+    for id in &ids {
+        assert_eq!(code(&send(&s.env, review(id, "2", "地址不详")).await), 1);
+    }
+    let rejected = |rows: &[rentsync::outbox::FailureRow]| {
+        rows.iter().filter(|f| f.code == "community_rejected").count()
+    };
+    let started = Instant::now();
+    loop {
+        let rows = outbox.failures(100).await.unwrap();
+        if rejected(&rows) > 0 {
+            assert!(rows.iter().any(|f| f.message.contains("地址不详")), "{rows:?}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "no room parked; log:\n{}", d.log());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (_, status) = cli(&s.config, &["status"]);
+    assert!(status.contains("community_rejected"), "{status}");
+    for id in &ids {
+        assert_eq!(code(&send(&s.env, review(id, "1", "")).await), 1);
+    }
+    let started = Instant::now();
+    while rejected(&outbox.failures(100).await.unwrap()) > 0 {
+        assert!(started.elapsed() < Duration::from_secs(30), "rooms stayed parked");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn callbacks_are_stored_once_and_delivered_once_on_sqlite() {
+    scenario(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn callbacks_are_stored_once_and_delivered_once_on_postgres() {
+    scenario(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn callbacks_are_stored_once_and_delivered_once_on_mysql() {
+    scenario(Backend::Mysql).await;
+}
