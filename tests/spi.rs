@@ -26,7 +26,8 @@ struct Setup {
 }
 
 fn aes_key() -> ContentKey {
-    ContentKey::parse(&base64::engine::general_purpose::STANDARD.encode(*b"spi-aes-key-16by")).unwrap()
+    ContentKey::parse(&base64::engine::general_purpose::STANDARD.encode(*b"spi-aes-key-16by"))
+        .unwrap()
 }
 
 fn write_secret(path: &Path, text: &str) {
@@ -98,13 +99,17 @@ fn cli(config: &Path, args: &[&str]) -> (bool, String) {
 
 /// The sandbox sends one callback; the daemon's answer (or the transport error).
 async fn send(env: &Env, req: Value) -> Value {
-    let r = reqwest::Client::new()
+    let text = reqwest::Client::new()
         .post(format!("{}/sandbox/spi/send", env.h.base))
-        .json(&req)
+        .header("content-type", "application/json")
+        .body(req.to_string())
         .send()
         .await
+        .unwrap()
+        .text()
+        .await
         .unwrap();
-    r.json().await.unwrap()
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
 fn booking(i: usize, sign_type: Option<&str>) -> Value {
@@ -181,7 +186,10 @@ async fn scenario(backend: Backend) {
     let (ok, out) = cli(&s.config, &["ka", "register"]);
     assert!(ok && out.contains("no call made"), "{out}");
     let (ok, out) = cli(&s.config, &["ka", "show"]);
-    assert!(ok && out.contains("Test Apartments") && out.contains("\"valid\": \"1\""), "{out}");
+    assert!(
+        ok && out.contains("Test Apartments") && out.contains("\"valid\": \"1\""),
+        "{out}"
+    );
 
     // Genuine callbacks, SHA1withRSA (no sign_type, and "RSA") and SHA256withRSA.
     let mut genuine = 0;
@@ -219,6 +227,8 @@ async fn scenario(backend: Backend) {
     // died before it queued the delivery (the row alone, as the crash leaves it).
     d.child.kill().unwrap();
     d.child.wait().unwrap();
+    // The next start writes the same log file: keep this one's.
+    let first_log = d.log();
     let outbox = Outbox::open(&s.env.state_url, 2).await.unwrap();
     let key_path = if backend == Backend::Sqlite {
         s.env.dir.path().join("spi-data.key")
@@ -246,7 +256,11 @@ async fn scenario(backend: Backend) {
     genuine += 1;
     let stored = outbox.spi_list(Some("t1"), None, 100).await.unwrap();
     for cb in &stored {
-        assert!(!cb.params.contains("bookPhone") && !cb.params.contains("1391234"), "{}", cb.params);
+        assert!(
+            !cb.params.contains("bookPhone") && !cb.params.contains("1391234"),
+            "{}",
+            cb.params
+        );
     }
 
     let d2 = Daemon::start(&s.config, s.env.dir.path(), None);
@@ -269,9 +283,16 @@ async fn scenario(backend: Backend) {
     // At least once: only a delivery in flight at the kill may come again.
     let repeats: usize = got.repeats.values().sum();
     assert!(repeats <= 4, "repeats {:?}", got.repeats);
-    let first = got.acked.values().find(|v| v["params"]["roomCode"] == "R3" && v["type"] == "booking");
+    let first = got
+        .acked
+        .values()
+        .find(|v| v["params"]["roomCode"] == "R3" && v["type"] == "booking");
     let first = first.expect("booking R3 delivered");
-    assert_eq!(first["phone"], phone(3), "the receiver gets the decrypted phone");
+    assert_eq!(
+        first["phone"],
+        phone(3),
+        "the receiver gets the decrypted phone"
+    );
     let swept = &got.acked["crashed-before-queue"];
     assert_eq!(swept["phone"], "13900000077");
     drop(got);
@@ -283,7 +304,7 @@ async fn scenario(backend: Backend) {
     assert!(status.contains("spi_webhook"), "{status}");
     let (ok, list) = cli(&s.config, &["spi", "list", "--type", "booking"]);
     assert!(ok && list.contains("139******"), "{list}");
-    let logs = format!("{}{}", d.log(), d2.log());
+    let logs = format!("{first_log}{}", d2.log());
     for i in 0..12 {
         for text in [&logs, &metrics, &status, &list] {
             assert!(!text.contains(&phone(i)), "phone {i} leaked");
@@ -305,7 +326,10 @@ async fn community_review(s: &Setup, outbox: &Outbox, d: &Daemon) {
         .as_object()
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default();
-    assert!(!ids.is_empty(), "rooms were synced with community request ids: {state}");
+    assert!(
+        !ids.is_empty(),
+        "rooms were synced with community request ids: {state}"
+    );
     let review = |id: &str, status: &str, remark: &str| {
         json!({ "app_id": common::APP_ID, "type": 5, "sign_type": "RSA2",
                 "params": { "commReqId": id, "status": status, "remark": remark } })
@@ -314,16 +338,25 @@ async fn community_review(s: &Setup, outbox: &Outbox, d: &Daemon) {
         assert_eq!(code(&send(&s.env, review(id, "2", "地址不详")).await), 1);
     }
     let rejected = |rows: &[rentsync::outbox::FailureRow]| {
-        rows.iter().filter(|f| f.code == "community_rejected").count()
+        rows.iter()
+            .filter(|f| f.code == "community_rejected")
+            .count()
     };
     let started = Instant::now();
     loop {
         let rows = outbox.failures(100).await.unwrap();
         if rejected(&rows) > 0 {
-            assert!(rows.iter().any(|f| f.message.contains("地址不详")), "{rows:?}");
+            assert!(
+                rows.iter().any(|f| f.message.contains("地址不详")),
+                "{rows:?}"
+            );
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "no room parked; log:\n{}", d.log());
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no room parked; log:\n{}",
+            d.log()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let (_, status) = cli(&s.config, &["status"]);
@@ -333,7 +366,10 @@ async fn community_review(s: &Setup, outbox: &Outbox, d: &Daemon) {
     }
     let started = Instant::now();
     while rejected(&outbox.failures(100).await.unwrap()) > 0 {
-        assert!(started.elapsed() < Duration::from_secs(30), "rooms stayed parked");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "rooms stayed parked"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

@@ -24,29 +24,55 @@ const LEASE: Duration = Duration::from_secs(60);
 
 async fn queue_rules(backend: Backend) {
     let (env, ob) = state(backend).await;
-    assert!(ob.task_add("t", "delivery", "k1", "{\"a\":1}").await.unwrap());
+    assert!(ob
+        .task_add("t", "delivery", "k1", "{\"a\":1}")
+        .await
+        .unwrap());
     assert!(
-        !ob.task_add("t", "delivery", "k1", "{\"a\":2}").await.unwrap(),
+        !ob.task_add("t", "delivery", "k1", "{\"a\":2}")
+            .await
+            .unwrap(),
         "a repeated event must not be queued again"
     );
     let row = ob.task_get("t", "delivery", "k1").await.unwrap().unwrap();
     assert_eq!(row.payload, "{\"a\":1}", "the first event's payload stands");
 
-    assert_eq!(ob.task_put("t", "lease", "L1", "v1").await.unwrap(), TaskPut::Added);
-    assert_eq!(ob.task_put("t", "lease", "L1", "v1").await.unwrap(), TaskPut::Unchanged);
+    assert_eq!(
+        ob.task_put("t", "lease", "L1", "v1").await.unwrap(),
+        TaskPut::Added
+    );
+    assert_eq!(
+        ob.task_put("t", "lease", "L1", "v1").await.unwrap(),
+        TaskPut::Unchanged
+    );
 
     // Claimed by one worker; a second claimer gets nothing of it.
-    let mine = ob.task_claim("t", &["lease"], "w1", 8, LEASE).await.unwrap();
+    let mine = ob
+        .task_claim("t", &["lease"], "w1", 8, LEASE)
+        .await
+        .unwrap();
     assert_eq!(mine.len(), 1);
-    let other = ob.task_claim("t", &["lease"], "w2", 8, LEASE).await.unwrap();
+    let other = ob
+        .task_claim("t", &["lease"], "w2", 8, LEASE)
+        .await
+        .unwrap();
     assert!(other.is_empty(), "a leased task was claimed twice");
 
     // The source changes while it is leased: the holder's Done must not hide the new content.
-    assert_eq!(ob.task_put("t", "lease", "L1", "v2").await.unwrap(), TaskPut::Replaced);
+    assert_eq!(
+        ob.task_put("t", "lease", "L1", "v2").await.unwrap(),
+        TaskPut::Replaced
+    );
     assert!(ob.task_finish(&mine[0], &TaskOutcome::Done).await.unwrap());
     let row = ob.task_get("t", "lease", "L1").await.unwrap().unwrap();
-    assert_eq!(row.status, "pending", "content replaced mid-lease was marked done");
-    let again = ob.task_claim("t", &["lease"], "w1", 8, LEASE).await.unwrap();
+    assert_eq!(
+        row.status, "pending",
+        "content replaced mid-lease was marked done"
+    );
+    let again = ob
+        .task_claim("t", &["lease"], "w1", 8, LEASE)
+        .await
+        .unwrap();
     assert_eq!(again[0].payload, "v2");
     // A note written under the lease is there for the next holder.
     assert!(ob.task_note(&again[0], "trade_1").await.unwrap());
@@ -61,19 +87,33 @@ async fn queue_rules(backend: Backend) {
         )
         .await
         .unwrap());
-    let retried = ob.task_claim("t", &["lease"], "w3", 8, LEASE).await.unwrap();
+    let retried = ob
+        .task_claim("t", &["lease"], "w3", 8, LEASE)
+        .await
+        .unwrap();
     assert_eq!(retried[0].note.as_deref(), Some("trade_1"));
     assert_eq!(retried[0].attempts, 1);
     // The old holder's late write matches nothing.
     assert!(!ob.task_finish(&again[0], &TaskOutcome::Done).await.unwrap());
     assert!(!again[0].lease.holds());
     assert_eq!(
-        ob.task_get("t", "lease", "L1").await.unwrap().unwrap().status,
+        ob.task_get("t", "lease", "L1")
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         "leased"
     );
-    assert!(ob.task_finish(&retried[0], &TaskOutcome::Done).await.unwrap());
+    assert!(ob
+        .task_finish(&retried[0], &TaskOutcome::Done)
+        .await
+        .unwrap());
     assert_eq!(
-        ob.task_get("t", "lease", "L1").await.unwrap().unwrap().status,
+        ob.task_get("t", "lease", "L1")
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         "done"
     );
 
@@ -85,7 +125,10 @@ async fn queue_rules(backend: Backend) {
         .unwrap();
     assert_eq!(short.len(), 1);
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let taken = ob.task_claim("t", &["delivery"], "w2", 8, LEASE).await.unwrap();
+    let taken = ob
+        .task_claim("t", &["delivery"], "w2", 8, LEASE)
+        .await
+        .unwrap();
     assert_eq!(taken.len(), 2, "expired lease not reclaimed: {taken:?}");
     assert!(!ob.task_finish(&short[0], &TaskOutcome::Done).await.unwrap());
     env.cleanup().await;
@@ -144,14 +187,22 @@ async fn dead_after_max_attempts(backend: Backend) {
     for _ in 0..10 {
         drain_tasks("t", &handlers, &ob, &settings).await.unwrap();
     }
-    assert_eq!(flaky.total.load(Ordering::SeqCst), 9, "3 tasks × 3 attempts");
+    assert_eq!(
+        flaky.total.load(Ordering::SeqCst),
+        9,
+        "3 tasks × 3 attempts"
+    );
     let failed = ob
         .task_list(Some("t"), Some("delivery"), Some(ItemStatus::Failed), 10)
         .await
         .unwrap();
     assert_eq!(failed.len(), 3);
     assert!(
-        failed[0].last_error.as_deref().unwrap().contains("gave up after 3 attempts"),
+        failed[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("gave up after 3 attempts"),
         "{failed:?}"
     );
     let counts = ob.task_counts().await.unwrap();
@@ -166,7 +217,10 @@ async fn dead_after_max_attempts(backend: Backend) {
         total: AtomicUsize::new(0),
     });
     let handlers: Vec<Arc<dyn TaskHandler>> = vec![healthy.clone()];
-    assert_eq!(drain_tasks("t", &handlers, &ob, &settings).await.unwrap(), 3);
+    assert_eq!(
+        drain_tasks("t", &handlers, &ob, &settings).await.unwrap(),
+        3
+    );
     let done = ob
         .task_list(Some("t"), None, Some(ItemStatus::Done), 10)
         .await

@@ -63,7 +63,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     write_private(&dir.join("keys/spi_aes.key"), &aes_key)?;
     write_private(&dir.join("keys/webhook.key"), super::demo_spi::HMAC_KEY)?;
     let (webhook, delivered) = super::demo_spi::receiver().await?;
-    let spi_port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let spi_port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let sandbox = SandboxState::new(sandbox_cfg)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let sandbox_base = format!("http://{}", listener.local_addr()?);

@@ -59,7 +59,12 @@ pub async fn booking(rt: &Runtime, sandbox_base: &str, got: &Got) -> anyhow::Res
     for (ty, addr) in super::ka::service_addresses(tenant)? {
         client
             .call(&crate::alipay::renthouse::ka::KaServiceCreate {
-                ka_code: rt.outbox.ka_get(&tenant.name).await?.map(|k| k.ka_code).unwrap_or_default(),
+                ka_code: rt
+                    .outbox
+                    .ka_get(&tenant.name)
+                    .await?
+                    .map(|k| k.ka_code)
+                    .unwrap_or_default(),
                 service_type: ty,
                 address: addr,
             })
@@ -72,17 +77,26 @@ pub async fn booking(rt: &Runtime, sandbox_base: &str, got: &Got) -> anyhow::Res
         "params": { "aliUserId": "2088000000000001", "roomCode": "demo-room", "flatsTag": "1",
                     "lookTime": "2026-12-24 10:00", "bookName": "张三", "bookPhone": phone, "bookSex": "1" }
     });
-    let answer: Value = reqwest::Client::new()
+    let text = reqwest::Client::new()
         .post(format!("{sandbox_base}/sandbox/spi/send"))
-        .json(&req)
+        .header("content-type", "application/json")
+        .body(req.to_string())
         .send()
         .await?
-        .json()
+        .text()
         .await?;
-    println!("   the platform sent a viewing booking; rentsync answered {}", answer["answer"]);
+    let answer: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    println!(
+        "   the platform sent a viewing booking; rentsync answered {}",
+        answer["answer"]
+    );
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(20) {
-        let first = got.lock().unwrap_or_else(|p| p.into_inner()).first().cloned();
+        let first = got
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .first()
+            .cloned();
         if let Some(v) = first {
             println!(
                 "   the operator's webhook got it, signed: event {}…, room {}, phone {} (decrypted; masked here)",

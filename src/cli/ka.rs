@@ -81,7 +81,10 @@ pub(super) async fn sync(
         .with_context(|| format!("tenant {:?}: [tenant.ka] name is not set", tenant.name))?;
     let known = outbox.ka_get(&tenant.name).await?;
     if let Some(k) = known.as_ref().filter(|k| k.ka_name == name) {
-        println!("ka_code {} is up to date (name {:?}); no call made", k.ka_code, k.ka_name);
+        println!(
+            "ka_code {} is up to date (name {:?}); no call made",
+            k.ka_code, k.ka_name
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let req = KaInfoSync {
@@ -101,7 +104,10 @@ pub(super) async fn sync(
         services: known.map(|k| k.services).unwrap_or_default(),
     };
     outbox.ka_put(&account).await?;
-    println!("ka_code {ka_code} ({:?}) kept in the state database", account.ka_name);
+    println!(
+        "ka_code {ka_code} ({:?}) kept in the state database",
+        account.ka_name
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -129,14 +135,21 @@ async fn show(
 
 /// `<public_url>/spi/<tenant>/<type>` for each callback type.
 pub fn service_addresses(tenant: &TenantConfig) -> anyhow::Result<Vec<(i64, String)>> {
-    let spi = tenant
-        .spi
-        .as_ref()
-        .with_context(|| format!("tenant {:?}: [tenant.spi] public_url is not set", tenant.name))?;
+    let spi = tenant.spi.as_ref().with_context(|| {
+        format!(
+            "tenant {:?}: [tenant.spi] public_url is not set",
+            tenant.name
+        )
+    })?;
     let base = spi.public_url.trim_end_matches('/');
     Ok(CallbackType::ALL
         .iter()
-        .map(|t| (t.number(), format!("{base}/spi/{}/{}", tenant.name, t.as_str())))
+        .map(|t| {
+            (
+                t.number(),
+                format!("{base}/spi/{}/{}", tenant.name, t.as_str()),
+            )
+        })
         .collect())
 }
 

@@ -48,16 +48,23 @@ pub async fn run(args: SpiArgs) -> anyhow::Result<ExitCode> {
         .await?;
     let mut out = Vec::new();
     for cb in rows {
-        let phone = cb
-            .phone_enc
-            .as_deref()
-            .map(|p| key.open(p).map(|s| mask_phone(s.expose())).unwrap_or_else(|_| "<unreadable>".into()));
+        let phone = cb.phone_enc.as_deref().map(|p| {
+            key.open(p)
+                .map(|s| mask_phone(s.expose()))
+                .unwrap_or_else(|_| "<unreadable>".into())
+        });
         let mut deliveries = serde_json::Map::new();
-        for kind in [crate::spi::deliver::WEBHOOK_KIND, crate::spi::deliver::INSERT_KIND] {
+        for kind in [
+            crate::spi::deliver::WEBHOOK_KIND,
+            crate::spi::deliver::INSERT_KIND,
+        ] {
             if let Some(t) = outbox.task_get(&cb.tenant, kind, &cb.event_id).await? {
-                deliveries.insert(kind.into(), serde_json::json!({
-                    "status": t.status, "attempts": t.attempts, "last_code": t.last_code,
-                }));
+                deliveries.insert(
+                    kind.into(),
+                    serde_json::json!({
+                        "status": t.status, "attempts": t.attempts, "last_code": t.last_code,
+                    }),
+                );
             }
         }
         let params: serde_json::Value = serde_json::from_str(&cb.params).unwrap_or_default();
@@ -81,7 +88,11 @@ pub async fn run(args: SpiArgs) -> anyhow::Result<ExitCode> {
     for o in &out {
         let deliveries: Vec<String> = o["deliveries"]
             .as_object()
-            .map(|m| m.iter().map(|(k, v)| format!("{k}={}", v["status"].as_str().unwrap_or("?"))).collect())
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| format!("{k}={}", v["status"].as_str().unwrap_or("?")))
+                    .collect()
+            })
             .unwrap_or_default();
         let room = o["params"]["roomCode"].as_str().unwrap_or("-");
         println!(
@@ -89,9 +100,14 @@ pub async fn run(args: SpiArgs) -> anyhow::Result<ExitCode> {
             o["received_at"].as_str().unwrap_or("?"),
             o["tenant"].as_str().unwrap_or("?"),
             o["type"].as_str().unwrap_or("?"),
-            &o["event_id"].as_str().unwrap_or("?")[..12.min(o["event_id"].as_str().unwrap_or("").len())],
+            &o["event_id"].as_str().unwrap_or("?")
+                [..12.min(o["event_id"].as_str().unwrap_or("").len())],
             o["phone"].as_str().unwrap_or("-"),
-            if deliveries.is_empty() { "stored only".to_string() } else { deliveries.join(" ") },
+            if deliveries.is_empty() {
+                "stored only".to_string()
+            } else {
+                deliveries.join(" ")
+            },
         );
     }
     Ok(ExitCode::SUCCESS)

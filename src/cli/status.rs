@@ -71,7 +71,12 @@ pub async fn status_report(outbox: &Outbox, failures: i64) -> anyhow::Result<Sta
     report.recent_warnings = outbox.warnings(failures).await?;
     report.tasks = outbox.task_counts().await?;
     report.dead_tasks = outbox
-        .task_list(None, None, Some(crate::outbox::ItemStatus::Failed), failures.max(1) as usize)
+        .task_list(
+            None,
+            None,
+            Some(crate::outbox::ItemStatus::Failed),
+            failures.max(1) as usize,
+        )
         .await?;
     report.callbacks = outbox.spi_counts().await?;
     Ok(report)

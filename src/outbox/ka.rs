@@ -19,12 +19,13 @@ pub struct KaAccount {
 
 impl Outbox {
     pub async fn ka_get(&self, tenant: &str) -> anyhow::Result<Option<KaAccount>> {
-        let row = sqlx::query(&self.db.sql(
-            "SELECT tenant, ka_code, ka_name, services FROM rentsync_ka WHERE tenant = ?",
-        ))
-        .bind(tenant)
-        .fetch_optional(&self.db.pool)
-        .await?;
+        let row =
+            sqlx::query(&self.db.sql(
+                "SELECT tenant, ka_code, ka_name, services FROM rentsync_ka WHERE tenant = ?",
+            ))
+            .bind(tenant)
+            .fetch_optional(&self.db.pool)
+            .await?;
         let Some(row) = row else { return Ok(None) };
         let services = crate::db::text(&row, "services")?
             .and_then(|s| serde_json::from_str(&s).ok())

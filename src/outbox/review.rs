@@ -49,8 +49,13 @@ impl Outbox {
         comm_req_id: &str,
         review: &CommunityStatus,
     ) -> anyhow::Result<u64> {
-        self.cache_replace(tenant, STATUS_KIND, comm_req_id, &serde_json::to_string(review)?)
-            .await?;
+        self.cache_replace(
+            tenant,
+            STATUS_KIND,
+            comm_req_id,
+            &serde_json::to_string(review)?,
+        )
+        .await?;
         let done = if review.rejected() {
             // The id is the caller's: only a plain one is matched inside the stored JSON.
             if comm_req_id.is_empty() || !comm_req_id.chars().all(|c| c.is_ascii_alphanumeric()) {

@@ -52,9 +52,14 @@ pub enum TaskOutcome {
     },
     /// The receiver refused it for good (or it ran out of attempts): kept, visible, until its
     /// content changes or `rentsync retry --tasks`.
-    Failed { code: String, message: String },
+    Failed {
+        code: String,
+        message: String,
+    },
     /// Breaks a rule: never sent.
-    Invalid { message: String },
+    Invalid {
+        message: String,
+    },
     /// The lease was lost or the daemon stops: nothing recorded, the next holder works it.
     Release,
 }

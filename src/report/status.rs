@@ -134,11 +134,18 @@ impl StatusReport {
         if !self.tasks.is_empty() {
             let _ = writeln!(out, "\ntasks:");
             for t in &self.tasks {
-                let _ = writeln!(out, "  {:<16}{:<20}{:<10}{:>8}", t.tenant, t.kind, t.status, t.count);
+                let _ = writeln!(
+                    out,
+                    "  {:<16}{:<20}{:<10}{:>8}",
+                    t.tenant, t.kind, t.status, t.count
+                );
             }
         }
         if !self.dead_tasks.is_empty() {
-            let _ = writeln!(out, "\ndead tasks (`rentsync retry --tasks` works them again):");
+            let _ = writeln!(
+                out,
+                "\ndead tasks (`rentsync retry --tasks` works them again):"
+            );
             for t in &self.dead_tasks {
                 let _ = writeln!(
                     out,

@@ -18,7 +18,11 @@ pub fn apply(store: &mut Store, app_id: &str, method: &str, biz: &Value, today: 
     let int = |f: &str| biz.get(f).and_then(Value::as_i64);
     match short {
         "ka.baseinfo.sync" => match text("ka_code") {
-            Some(code) => match store.operators.get_mut(&code).filter(|o| o.app_id == app_id) {
+            Some(code) => match store
+                .operators
+                .get_mut(&code)
+                .filter(|o| o.app_id == app_id)
+            {
                 Some(op) => {
                     if let Some(name) = text("ka_name") {
                         op.ka_name = name;

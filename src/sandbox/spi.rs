@@ -56,7 +56,11 @@ fn bad(message: &str) -> Response {
 
 pub async fn send(State(sb): State<SandboxState>, Json(req): Json<SendRequest>) -> Response {
     let (url, body) = if req.repeat {
-        let last = sb.last_spi.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let last = sb
+            .last_spi
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         match last {
             Some(l) => (l.url, l.body),
             None => return bad("nothing was sent yet to repeat"),
@@ -82,7 +86,10 @@ pub async fn send(State(sb): State<SandboxState>, Json(req): Json<SendRequest>) 
     };
     let sent = client
         .post(&url)
-        .header("content-type", "application/x-www-form-urlencoded;charset=utf-8")
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded;charset=utf-8",
+        )
         .body(body)
         .send()
         .await;
@@ -151,7 +158,8 @@ fn build(sb: &SandboxState, req: &SendRequest) -> Result<(String, String), Strin
         let content = sign_content(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let key = if req.forge {
             sb.forger.get_or_init(|| {
-                AppPrivateKey::generate(2048).unwrap_or_else(|_| sb.cfg.platform_private_key.clone())
+                AppPrivateKey::generate(2048)
+                    .unwrap_or_else(|_| sb.cfg.platform_private_key.clone())
             })
         } else {
             &sb.cfg.platform_private_key

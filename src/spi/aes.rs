@@ -55,7 +55,9 @@ impl ContentKey {
 
     /// `AlipayEncrypt.decryptContent(v, "AES", key, "UTF-8")`.
     pub fn decrypt(&self, b64: &str) -> Result<Secret, CipherError> {
-        let data = B64.decode(b64.trim()).map_err(|_| CipherError::BadCiphertext)?;
+        let data = B64
+            .decode(b64.trim())
+            .map_err(|_| CipherError::BadCiphertext)?;
         if data.is_empty() || data.len() % 16 != 0 {
             return Err(CipherError::BadCiphertext);
         }

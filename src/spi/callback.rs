@@ -76,9 +76,7 @@ impl CallbackType {
                 "flatsTag",
                 "lookTime",
             ]),
-            CallbackType::PhoneRecord => {
-                Some(&["aliUserId", "roomCode", "flatsTag", "recordTime"])
-            }
+            CallbackType::PhoneRecord => Some(&["aliUserId", "roomCode", "flatsTag", "recordTime"]),
             _ => None,
         }
     }

@@ -24,8 +24,14 @@ pub async fn apply(
         return Ok(());
     };
     let status = CommunityStatus {
-        status: first(params, &["status", "commStatus"]).unwrap_or_default().to_string(),
-        remark: first(params, &["remark"]).unwrap_or_default().chars().take(500).collect(),
+        status: first(params, &["status", "commStatus"])
+            .unwrap_or_default()
+            .to_string(),
+        remark: first(params, &["remark"])
+            .unwrap_or_default()
+            .chars()
+            .take(500)
+            .collect(),
     };
     let requeued = outbox.community_review_put(tenant, id, &status).await?;
     if status.rejected() {

@@ -159,8 +159,12 @@ impl TenantSpiConfig {
                     out.push(format!("spi.deliver.insert_statement: {e}"));
                 }
             }
-            (Some(_), None) => out.push("spi.deliver.insert_database needs insert_statement".into()),
-            (None, Some(_)) => out.push("spi.deliver.insert_statement needs insert_database".into()),
+            (Some(_), None) => {
+                out.push("spi.deliver.insert_database needs insert_statement".into())
+            }
+            (None, Some(_)) => {
+                out.push("spi.deliver.insert_statement needs insert_database".into())
+            }
             (None, None) => {}
         }
         out

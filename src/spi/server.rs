@@ -71,13 +71,13 @@ impl SpiState {
         let mut tenants = HashMap::new();
         for t in &cfg.tenants {
             let Some(spi) = &t.spi else { continue };
-            let platform = PublicKey::from_file(&t.platform_public_key_file)
-                .map_err(|e| anyhow::anyhow!("tenant {:?}: platform_public_key_file: {e}", t.name))?;
+            let platform = PublicKey::from_file(&t.platform_public_key_file).map_err(|e| {
+                anyhow::anyhow!("tenant {:?}: platform_public_key_file: {e}", t.name)
+            })?;
             let aes = match &spi.aes_key_file {
-                Some(p) => Some(
-                    ContentKey::from_file(p)
-                        .map_err(|e| anyhow::anyhow!("tenant {:?}: spi.aes_key_file: {e:#}", t.name))?,
-                ),
+                Some(p) => Some(ContentKey::from_file(p).map_err(|e| {
+                    anyhow::anyhow!("tenant {:?}: spi.aes_key_file: {e:#}", t.name)
+                })?),
                 None => None,
             };
             tenants.insert(
@@ -181,10 +181,20 @@ async fn receive(
 ) -> Response {
     let peer = peer.ip();
     // Path values are the caller's: only bounded, known spellings reach the log.
-    let shown_tenant = if s.0.tenants.contains_key(&tenant) { tenant.as_str() } else { "?" };
+    let shown_tenant = if s.0.tenants.contains_key(&tenant) {
+        tenant.as_str()
+    } else {
+        "?"
+    };
     let shown_kind = CallbackType::parse(&kind).map_or("?", CallbackType::as_str);
     if s.0.limiter.check_key(&peer).is_err() {
-        return refuse(StatusCode::TOO_MANY_REQUESTS, Refusal::RateLimited, shown_tenant, shown_kind, peer);
+        return refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            Refusal::RateLimited,
+            shown_tenant,
+            shown_kind,
+            peer,
+        );
     }
     match tokio::time::timeout(s.0.timeout, accept(&s, &tenant, &kind, body)).await {
         Ok(Ok((event_id, new))) => {
@@ -201,7 +211,13 @@ async fn receive(
             };
             refuse(status, why, shown_tenant, shown_kind, peer)
         }
-        Err(_) => refuse(StatusCode::REQUEST_TIMEOUT, Refusal::TooSlow, shown_tenant, shown_kind, peer),
+        Err(_) => refuse(
+            StatusCode::REQUEST_TIMEOUT,
+            Refusal::TooSlow,
+            shown_tenant,
+            shown_kind,
+            peer,
+        ),
     }
 }
 
@@ -220,7 +236,10 @@ async fn accept(
         .map_err(|_| Refusal::TooLarge)?;
     let params = parse_form(&bytes)?;
     check(&params, &t.platform, s.0.max_skew)?;
-    let phone = match PHONE_PARAMS.iter().find_map(|p| params.get(*p).filter(|v| !v.is_empty())) {
+    let phone = match PHONE_PARAMS
+        .iter()
+        .find_map(|p| params.get(*p).filter(|v| !v.is_empty()))
+    {
         None => None,
         Some(enc) => {
             let key = t.aes.as_ref().ok_or(Refusal::BadPhone)?;

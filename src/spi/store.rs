@@ -66,9 +66,11 @@ impl Outbox {
 
     /// Records that the deliveries of `event_id` are tasks now.
     pub async fn spi_mark_queued(&self, tenant: &str, event_id: &str) -> anyhow::Result<()> {
-        sqlx::query(&self.db.sql(
-            "UPDATE rentsync_spi_callbacks SET queued = 1 WHERE tenant = ? AND event_id = ?",
-        ))
+        sqlx::query(
+            &self.db.sql(
+                "UPDATE rentsync_spi_callbacks SET queued = 1 WHERE tenant = ? AND event_id = ?",
+            ),
+        )
         .bind(tenant)
         .bind(event_id)
         .execute(&self.db.pool)
@@ -145,7 +147,13 @@ impl Outbox {
         .fetch_all(&self.db.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("tenant")?, r.try_get("callback_type")?, r.try_get("n")?)))
+            .map(|r| {
+                Ok((
+                    r.try_get("tenant")?,
+                    r.try_get("callback_type")?,
+                    r.try_get("n")?,
+                ))
+            })
             .collect()
     }
 }

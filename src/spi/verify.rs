@@ -134,7 +134,10 @@ mod tests {
         let skew = Duration::from_secs(300);
         let now = crate::alipay::client::china_timestamp(Utc::now());
         for st in [None, Some(SignType::Rsa), Some(SignType::Rsa2)] {
-            assert!(check(&signed(&key, st, &now), &public, skew).is_ok(), "{st:?}");
+            assert!(
+                check(&signed(&key, st, &now), &public, skew).is_ok(),
+                "{st:?}"
+            );
             assert_eq!(
                 check(&signed(&other, st, &now), &public, skew),
                 Err(Refusal::BadSignature)

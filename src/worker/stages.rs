@@ -30,7 +30,10 @@ enum Stop {
     /// The listing breaks a rule: the message names room, field and rule.
     Invalid(String),
     /// Parked without a call (the platform rejected the room's community): kept as failed.
-    Parked { code: String, message: String },
+    Parked {
+        code: String,
+        message: String,
+    },
     Internal(anyhow::Error),
 }
 
@@ -363,7 +366,11 @@ async fn community_reviewed(
                     code: crate::outbox::REJECTED_CODE.into(),
                     message: format!(
                         "the platform rejected community request {id}: {}",
-                        if review.remark.is_empty() { "no remark" } else { review.remark.as_str() }
+                        if review.remark.is_empty() {
+                            "no remark"
+                        } else {
+                            review.remark.as_str()
+                        }
                     ),
                 });
             }

@@ -108,7 +108,9 @@ pub async fn task_loop(
             }
             continue;
         }
-        let wait = next_claim.saturating_duration_since(Instant::now()).max(Duration::from_millis(20));
+        let wait = next_claim
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(20));
         tokio::select! {
             _ = stop.cancelled() => {}
             Some(r) = running.join_next(), if !running.is_empty() => report(&tenant, r),
@@ -136,7 +138,13 @@ pub async fn drain_tasks(
         let kinds = handler.kinds();
         loop {
             let tasks = outbox
-                .task_claim(tenant, &kinds, &owner, settings.concurrency.max(1), settings.lease)
+                .task_claim(
+                    tenant,
+                    &kinds,
+                    &owner,
+                    settings.concurrency.max(1),
+                    settings.lease,
+                )
                 .await?;
             if tasks.is_empty() {
                 break;
@@ -210,7 +218,9 @@ async fn keep_lease(outbox: &Outbox, task: &Task) {
                 return;
             }
             // The local estimate runs out by itself and stops the next call.
-            Err(e) => tracing::warn!(kind = %task.kind, key = %task.key, error = %e, "task lease not renewed"),
+            Err(e) => {
+                tracing::warn!(kind = %task.kind, key = %task.key, error = %e, "task lease not renewed")
+            }
         }
     }
 }

@@ -71,7 +71,9 @@ impl Statement {
                 ':' if chars.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic()) => {
                     let start = i + 1;
                     let mut end = start;
-                    while end < chars.len() && (chars[end].is_ascii_alphanumeric() || chars[end] == '_') {
+                    while end < chars.len()
+                        && (chars[end].is_ascii_alphanumeric() || chars[end] == '_')
+                    {
                         end += 1;
                     }
                     let name: String = chars[start..end].iter().collect();
@@ -153,8 +155,7 @@ impl TaskHandler for InsertHandler {
                 message: "task payload names no event".into(),
             };
         };
-        let delivery = match Delivery::load(outbox, &self.data_key, &task.tenant, &event_id).await
-        {
+        let delivery = match Delivery::load(outbox, &self.data_key, &task.tenant, &event_id).await {
             Ok(d) => d,
             Err(outcome) => return outcome,
         };
@@ -167,7 +168,9 @@ impl TaskHandler for InsertHandler {
             Ok(Err(sqlx::Error::Database(e))) if e.is_unique_violation() => TaskOutcome::Done,
             // A database error can quote the bound values (the phone): only its code is kept.
             Ok(Err(sqlx::Error::Database(e))) => retry(
-                &e.code().map(|c| c.to_string()).unwrap_or_else(|| "database".into()),
+                &e.code()
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "database".into()),
                 "the receiving database refused the statement",
             ),
             Ok(Err(_)) => retry("database", "the receiving database could not be reached"),
@@ -191,7 +194,8 @@ mod tests {
             "INSERT INTO bookings (id, kind, phone, note) VALUES (?, ?, ?, 'a:b')"
         );
         assert_eq!(s.names, vec!["event_id", "type", "phone"]);
-        let cast = Statement::parse("INSERT INTO b (id, p) VALUES (:event_id, :params::jsonb)").unwrap();
+        let cast =
+            Statement::parse("INSERT INTO b (id, p) VALUES (:event_id, :params::jsonb)").unwrap();
         assert_eq!(cast.sql, "INSERT INTO b (id, p) VALUES (?, ?::jsonb)");
     }
 

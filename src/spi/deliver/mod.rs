@@ -167,7 +167,10 @@ pub fn handlers(
 ) -> anyhow::Result<Vec<Arc<dyn TaskHandler>>> {
     let mut out: Vec<Arc<dyn TaskHandler>> = Vec::new();
     if cfg.webhook.is_some() {
-        out.push(Arc::new(webhook::WebhookHandler::new(cfg, data_key.clone())?));
+        out.push(Arc::new(webhook::WebhookHandler::new(
+            cfg,
+            data_key.clone(),
+        )?));
     }
     if cfg.insert_database.is_some() {
         out.push(Arc::new(insert::InsertHandler::new(cfg, data_key.clone())?));

@@ -69,7 +69,10 @@ impl WebhookHandler {
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("spi.deliver.webhook needs hmac_key_file"))?;
         let key = std::fs::read_to_string(key_file).map_err(|e| {
-            anyhow::anyhow!("cannot read spi.deliver.hmac_key_file {}: {e}", key_file.display())
+            anyhow::anyhow!(
+                "cannot read spi.deliver.hmac_key_file {}: {e}",
+                key_file.display()
+            )
         })?;
         let key = Secret::new(key.trim());
         if key.is_empty() {
@@ -102,8 +105,7 @@ impl TaskHandler for WebhookHandler {
                 message: "task payload names no event".into(),
             };
         };
-        let delivery = match Delivery::load(outbox, &self.data_key, &task.tenant, &event_id).await
-        {
+        let delivery = match Delivery::load(outbox, &self.data_key, &task.tenant, &event_id).await {
             Ok(d) => d,
             Err(outcome) => return outcome,
         };
@@ -124,7 +126,9 @@ impl TaskHandler for WebhookHandler {
         let mut answer = match sent {
             Ok(a) => a,
             // reqwest's error names the URL, which is configuration, never personal data.
-            Err(e) if e.is_timeout() => return retry("timeout", "the webhook did not answer in time"),
+            Err(e) if e.is_timeout() => {
+                return retry("timeout", "the webhook did not answer in time")
+            }
             Err(_) => return retry("network", "the webhook could not be reached"),
         };
         let status = answer.status();
