@@ -276,26 +276,27 @@ async fn scenario(backend: Backend) {
 
     let stored = outbox.spi_list(Some("t1"), None, 100).await.unwrap();
     assert_eq!(stored.len(), genuine, "each genuine callback stored once");
-    let got = s.hook.got.lock().unwrap();
-    assert_eq!(got.acked.len(), genuine, "each delivered and acknowledged");
-    assert_eq!(got.bad_signatures, 0);
-    assert!(got.failed > 0, "the webhook did fail some deliveries");
-    // At least once: only a delivery in flight at the kill may come again.
-    let repeats: usize = got.repeats.values().sum();
-    assert!(repeats <= 4, "repeats {:?}", got.repeats);
-    let first = got
-        .acked
-        .values()
-        .find(|v| v["params"]["roomCode"] == "R3" && v["type"] == "booking");
-    let first = first.expect("booking R3 delivered");
-    assert_eq!(
-        first["phone"],
-        phone(3),
-        "the receiver gets the decrypted phone"
-    );
-    let swept = &got.acked["crashed-before-queue"];
-    assert_eq!(swept["phone"], "13900000077");
-    drop(got);
+    {
+        let got = s.hook.got.lock().unwrap();
+        assert_eq!(got.acked.len(), genuine, "each delivered and acknowledged");
+        assert_eq!(got.bad_signatures, 0);
+        assert!(got.failed > 0, "the webhook did fail some deliveries");
+        // At least once: only a delivery in flight at the kill may come again.
+        let repeats: usize = got.repeats.values().sum();
+        assert!(repeats <= 4, "repeats {:?}", got.repeats);
+        let first = got
+            .acked
+            .values()
+            .find(|v| v["params"]["roomCode"] == "R3" && v["type"] == "booking");
+        let first = first.expect("booking R3 delivered");
+        assert_eq!(
+            first["phone"],
+            phone(3),
+            "the receiver gets the decrypted phone"
+        );
+        let swept = &got.acked["crashed-before-queue"];
+        assert_eq!(swept["phone"], "13900000077");
+    }
 
     // Phone numbers never in logs, status, metrics; masked in `spi list`.
     let (_, metrics) = d2.get("/metrics").await;
