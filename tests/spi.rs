@@ -13,6 +13,7 @@ use base64::Engine;
 use common::daemon::{config_with_ops, free_port, Daemon};
 use common::engine::{Backend, Env};
 use common::webhook::Webhook;
+use rentsync::db::Db;
 use rentsync::outbox::Outbox;
 use rentsync::spi::aes::{ContentKey, DataKey};
 use serde_json::{json, Value};
@@ -23,6 +24,61 @@ struct Setup {
     env: Env,
     config: std::path::PathBuf,
     hook: Webhook,
+    /// The operator's database for the INSERT hand-off (never the source), and its scratch name.
+    insert: Db,
+    insert_scratch: Option<String>,
+}
+
+/// A scratch database on the same server as the state database, with the operator's table.
+async fn insert_target(backend: Backend, dir: &Path) -> (String, Db, Option<String>) {
+    let name = format!(
+        "rs_insert_{}_{:06x}",
+        std::process::id(),
+        rand::random::<u32>() & 0xFF_FFFF
+    );
+    let (url, scratch) = match backend {
+        Backend::Sqlite => (
+            format!("sqlite://{}?mode=rwc", dir.join("crm.db").display()),
+            None,
+        ),
+        Backend::Postgres | Backend::Mysql => {
+            let (admin, url) = if backend == Backend::Postgres {
+                (
+                    "postgres://postgres@127.0.0.1:5432/postgres".to_string(),
+                    format!("postgres://postgres@127.0.0.1:5432/{name}"),
+                )
+            } else {
+                (
+                    "mysql://root@127.0.0.1:3306/mysql".to_string(),
+                    format!("mysql://root@127.0.0.1:3306/{name}"),
+                )
+            };
+            let db = Db::connect(&admin, 1).await.expect("admin connection");
+            sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+                .execute(&db.pool)
+                .await
+                .unwrap();
+            db.pool.close().await;
+            (url, Some(name))
+        }
+    };
+    let db = Db::connect(&url, 2).await.expect("insert target");
+    sqlx::raw_sql(
+        "CREATE TABLE crm_callbacks (event_id VARCHAR(64) PRIMARY KEY, kind VARCHAR(32), \
+         phone VARCHAR(32), params TEXT)",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    (url, db, scratch)
+}
+
+/// The INSERT each backend ignores a repeated event with.
+fn insert_statement(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Mysql => "INSERT IGNORE INTO crm_callbacks (event_id, kind, phone, params) VALUES (:event_id, :type, :phone, :params)",
+        _ => "INSERT INTO crm_callbacks (event_id, kind, phone, params) VALUES (:event_id, :type, :phone, :params) ON CONFLICT DO NOTHING",
+    }
 }
 
 fn aes_key() -> ContentKey {
@@ -45,6 +101,7 @@ async fn setup(backend: Backend, listings: usize, fail_rate: f64) -> Setup {
         &base64::engine::general_purpose::STANDARD.encode(*b"spi-aes-key-16by"),
     );
     write_secret(&dir.join("hook.key"), &format!("{HMAC_KEY}\n"));
+    let (insert_url, insert, insert_scratch) = insert_target(backend, dir).await;
     let spi_port = free_port();
     let tenant = format!(
         r#"[tenant.ka]
@@ -56,8 +113,11 @@ aes_key_file = "spi_aes.key"
 webhook = "{url}"
 hmac_key_file = "hook.key"
 timeout_secs = 3
+insert_database = "{insert_url}"
+insert_statement = "{statement}"
 "#,
-        url = hook.url
+        url = hook.url,
+        statement = insert_statement(backend),
     );
     let config = config_with_ops(&env, free_port(), &tenant);
     let mut text = std::fs::read_to_string(&config).unwrap();
@@ -78,7 +138,13 @@ timeout_secs = 3
         &format!("[spi]\nlisten = \"127.0.0.1:{spi_port}\"\n{data_key}[worker]\n"),
     );
     std::fs::write(&config, text).unwrap();
-    Setup { env, config, hook }
+    Setup {
+        env,
+        config,
+        hook,
+        insert,
+        insert_scratch,
+    }
 }
 
 fn cli(config: &Path, args: &[&str]) -> (bool, String) {
@@ -298,6 +364,25 @@ async fn scenario(backend: Backend) {
         assert_eq!(swept["phone"], "13900000077");
     }
 
+    // The INSERT hand-off: one row per callback, the phone decrypted, on the operator's database.
+    let started = Instant::now();
+    let rows = loop {
+        let rows = sqlx::query("SELECT event_id, kind, phone FROM crm_callbacks")
+            .fetch_all(&s.insert.pool)
+            .await
+            .unwrap();
+        if rows.len() >= genuine || started.elapsed() > Duration::from_secs(60) {
+            break rows;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(rows.len(), genuine, "one INSERT per callback");
+    let phones: Vec<String> = rows
+        .iter()
+        .filter_map(|r| rentsync::db::text(r, "phone").unwrap())
+        .collect();
+    assert!(phones.contains(&phone(5)), "{phones:?}");
+
     // Phone numbers never in logs, status, metrics; masked in `spi list`.
     let (_, metrics) = d2.get("/metrics").await;
     let (ok, status) = cli(&s.config, &["status"]);
@@ -316,6 +401,24 @@ async fn scenario(backend: Backend) {
     community_review(&s, &outbox, &d2).await;
     drop(d2);
     drop(d);
+    s.insert.pool.close().await;
+    if let Some(name) = &s.insert_scratch {
+        let admin = if backend == Backend::Postgres {
+            "postgres://postgres@127.0.0.1:5432/postgres"
+        } else {
+            "mysql://root@127.0.0.1:3306/mysql"
+        };
+        if let Ok(db) = Db::connect(admin, 1).await {
+            let force = if backend == Backend::Postgres {
+                " WITH (FORCE)"
+            } else {
+                ""
+            };
+            let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}{force}"))
+                .execute(&db.pool)
+                .await;
+        }
+    }
     s.env.cleanup().await;
 }
 
