@@ -239,10 +239,17 @@ impl Daemon {
         // Tmall lease pollers beside the listing sync (docs/TMALL.md); off with lease_poll_secs = 0.
         for t in &rt.cfg.tenants {
             if let Some(tmall) = t.tmall.as_ref().filter(|m| m.lease_poll_secs > 0) {
+                // Changes go to the operator's webhook too when it has one (issue 14).
+                let deliver = t
+                    .spi
+                    .as_ref()
+                    .and_then(|s| s.deliver.as_ref())
+                    .is_some_and(|d| d.webhook.is_some());
                 tasks.spawn(crate::tmall::poller::lease_poll_loop(
                     rt.outbox.db.clone(),
                     t.name.clone(),
                     tmall.clone(),
+                    deliver,
                     cancel.clone(),
                 ));
             }

@@ -26,7 +26,7 @@ pub use items::{
 pub use ka::KaAccount;
 pub use migrate::migrate;
 pub use review::{CommunityStatus, REJECTED_CODE};
-pub use tasks::{Task, TaskCount, TaskOutcome, TaskPut, TaskRow};
+pub use tasks::{task_add_on, Task, TaskCount, TaskOutcome, TaskPut, TaskRow};
 pub use warnings::WarningRow;
 
 use crate::db::Db;

@@ -6,6 +6,9 @@
 //! A 2xx answer is the acknowledgement. 408, 429 and 5xx answers and network failures are retried
 //! with backoff (dead after `task_max_attempts`, shown by `status`); a redirect or another 4xx is
 //! the receiver's refusal and parks the task as failed until `rentsync retry --tasks`.
+//!
+//! The same hand-off carries the Tmall lease poller's history rows (`tmall_event` tasks, type
+//! `tmall_lease`) when the tenant has a webhook.
 
 use std::time::Duration;
 
@@ -13,11 +16,15 @@ use async_trait::async_trait;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use chrono::{TimeZone, Utc};
+use serde_json::{json, Value};
+
 use super::{event_of, retry, Delivery, WEBHOOK_KIND};
 use crate::outbox::{Outbox, Task, TaskOutcome};
 use crate::secret::Secret;
 use crate::spi::aes::DataKey;
 use crate::spi::config::DeliverConfig;
+use crate::tmall::poller::TMALL_EVENT_KIND;
 use crate::worker::TaskHandler;
 
 /// Of the receiver's answer, only this much is read (it says nothing we need).
@@ -96,7 +103,7 @@ impl WebhookHandler {
 #[async_trait]
 impl TaskHandler for WebhookHandler {
     fn kinds(&self) -> Vec<&'static str> {
-        vec![WEBHOOK_KIND]
+        vec![WEBHOOK_KIND, TMALL_EVENT_KIND]
     }
 
     async fn work(&self, outbox: &Outbox, task: &Task) -> TaskOutcome {
@@ -105,11 +112,41 @@ impl TaskHandler for WebhookHandler {
                 message: "task payload names no event".into(),
             };
         };
-        let delivery = match Delivery::load(outbox, &self.data_key, &task.tenant, &event_id).await {
-            Ok(d) => d,
-            Err(outcome) => return outcome,
+        let body = if task.kind == TMALL_EVENT_KIND {
+            tmall_body(&task.tenant, &event_id, &task.payload)
+        } else {
+            match Delivery::load(outbox, &self.data_key, &task.tenant, &event_id).await {
+                Ok(d) => d.body(),
+                Err(outcome) => return outcome,
+            }
         };
-        let body = delivery.body();
+        self.post(task, &event_id, body).await
+    }
+}
+
+/// A Tmall lease change (issue 14) in the webhook's envelope: `type` `tmall_lease`, the change as
+/// `params`.
+fn tmall_body(tenant: &str, event_id: &str, payload: &str) -> Vec<u8> {
+    let change: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
+    let at = change["at_us"]
+        .as_i64()
+        .and_then(|us| Utc.timestamp_micros(us).single())
+        .map(|t| t.to_rfc3339());
+    json!({
+        "event_id": event_id,
+        "tenant": tenant,
+        "type": "tmall_lease",
+        "received_at": at,
+        "params": change,
+        "phone": Value::Null,
+    })
+    .to_string()
+    .into_bytes()
+}
+
+impl WebhookHandler {
+    /// Sends one body and judges the answer.
+    async fn post(&self, task: &Task, event_id: &str, body: Vec<u8>) -> TaskOutcome {
         let sig = signature(self.key.expose().as_bytes(), &body);
         if !task.lease.holds() {
             return TaskOutcome::Release;
@@ -119,7 +156,7 @@ impl TaskHandler for WebhookHandler {
             .post(self.url.clone())
             .header("content-type", "application/json")
             .header("x-rentsync-signature", sig)
-            .header("x-rentsync-event", &event_id)
+            .header("x-rentsync-event", event_id)
             .body(body)
             .send()
             .await;
