@@ -27,6 +27,8 @@ struct Setup {
     /// The operator's database for the INSERT hand-off (never the source), and its scratch name.
     insert: Db,
     insert_scratch: Option<String>,
+    /// The daemon's SPI endpoint, `http://127.0.0.1:PORT`.
+    spi: String,
 }
 
 /// A scratch database on the same server as the state database, with the operator's table.
@@ -144,6 +146,7 @@ insert_statement = "{statement}"
         hook,
         insert,
         insert_scratch,
+        spi: format!("http://127.0.0.1:{spi_port}"),
     }
 }
 
@@ -399,6 +402,7 @@ async fn scenario(backend: Backend) {
     assert!(logs.contains("SPI callback refused"), "refusals are logged");
 
     community_review(&s, &outbox, &d2).await;
+    untrusted_requests_are_bounded(&s).await;
     drop(d2);
     drop(d);
     s.insert.pool.close().await;
@@ -420,6 +424,45 @@ async fn scenario(backend: Backend) {
         }
     }
     s.env.cleanup().await;
+}
+
+/// Straight to the endpoint: an oversized body, an unknown tenant or type, a flood from one
+/// address: each refused with `{"code":0}` and a status that says which.
+async fn untrusted_requests_are_bounded(s: &Setup) {
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: String| {
+        http.post(format!("{}{path}", s.spi))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let big = format!("remark={}", "x".repeat(200_000));
+    let r = post("/spi/t1/booking", big).await.unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    assert_eq!(r.text().await.unwrap(), r#"{"code":0}"#);
+    for path in ["/spi/nobody/booking", "/spi/t1/nothing"] {
+        let r = post(path, "a=b".into()).await.unwrap();
+        assert_eq!(r.status().as_u16(), 404, "{path}");
+        assert_eq!(r.text().await.unwrap(), r#"{"code":0}"#);
+    }
+    let r = post("/spi/t1/booking", "roomCode=R1&roomCode=R2&sign=x".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"code":0}"#,
+        "a repeated name is malformed"
+    );
+    // rate_per_addr is 50 by default: 200 at once from one address cannot all pass.
+    let answers = futures_util::future::join_all(
+        (0..200).map(|_| post("/spi/t1/phone-record", "a=b".into())),
+    )
+    .await;
+    let limited = answers
+        .iter()
+        .filter(|a| a.as_ref().is_ok_and(|r| r.status().as_u16() == 429))
+        .count();
+    assert!(limited > 0, "no request was rate limited");
 }
 
 /// Type 5: a rejected community parks its rooms (failed, `community_rejected`, with the remark);

@@ -234,6 +234,28 @@ mod tests {
         assert!(ContentKey::parse("c2hvcnQ=").is_err());
     }
 
+    /// Known answers from the SDK's algorithm (`EncryptUtils.aes_encrypt_content`: zero IV,
+    /// PKCS#7) run with pycryptodome, for a 128- and a 256-bit key.
+    #[test]
+    fn book_phone_matches_the_sdk_known_answers() {
+        for (key, cipher, plain) in [
+            (
+                "MDEyMzQ1Njc4OWFiY2RlZg==",
+                "8fIrGTYAQzFR+tN2Wt0yDQ==",
+                "13800138000",
+            ),
+            (
+                "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+                "vhotYmm0aK5xVsTBhVKXYA==",
+                "13912345678",
+            ),
+        ] {
+            let key = ContentKey::parse(key).unwrap();
+            assert_eq!(key.decrypt(cipher).unwrap().expose(), plain);
+            assert_eq!(key.encrypt(plain), cipher);
+        }
+    }
+
     #[test]
     fn a_data_key_is_made_0600_once_and_seals_values_it_alone_opens() {
         use std::os::unix::fs::PermissionsExt;

@@ -258,15 +258,23 @@ async fn accept(
         .collect();
     let kept = Value::Object(kept).to_string();
     let outbox = &s.0.outbox;
+    // A review is applied before the callback is stored, so a crash between the two leaves it
+    // unstored and the platform's repeat applies it again; a stored one is not applied twice.
+    if kind == CallbackType::CommunityStatus {
+        let stored = outbox
+            .spi_get(&t.name, &event_id)
+            .await
+            .map_err(|e| store_failed(&t.name, e))?;
+        if stored.is_none() {
+            super::community::apply(outbox, &t.name, &params)
+                .await
+                .map_err(|e| store_failed(&t.name, e))?;
+        }
+    }
     let new = outbox
         .spi_store(&t.name, &event_id, kind.as_str(), &kept, phone.as_deref())
         .await
         .map_err(|e| store_failed(&t.name, e))?;
-    if new && kind == CallbackType::CommunityStatus {
-        super::community::apply(outbox, &t.name, &params)
-            .await
-            .map_err(|e| store_failed(&t.name, e))?;
-    }
     // Also for a repeat: the first may have been stored by a process that died before queueing.
     super::deliver::queue(outbox, &t.name, &event_id, kind.as_str(), &t.kinds)
         .await
