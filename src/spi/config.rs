@@ -170,3 +170,32 @@ impl TenantSpiConfig {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spi(deliver: &str) -> TenantSpiConfig {
+        toml::from_str(&format!(
+            "public_url = \"https://r.example.com\"\n[deliver]\n{deliver}"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn receivers_are_checked_and_the_source_is_never_one() {
+        let ok = spi("webhook = \"http://127.0.0.1:9/h\"\nhmac_key_file = \"k\"");
+        assert!(ok.problems(None).is_empty(), "{:?}", ok.problems(None));
+        let plain = spi("webhook = \"http://crm.example.com/h\"\nhmac_key_file = \"k\"");
+        assert!(plain.problems(None)[0].contains("loopback"));
+        let unsigned = spi("webhook = \"https://crm.example.com/h\"");
+        assert!(unsigned.problems(None)[0].contains("hmac_key_file"));
+        let source = "postgres://ro@db/saas";
+        let insert = spi(&format!(
+            "insert_database = \"{source}\"\ninsert_statement = \"INSERT INTO t VALUES (:event_id)\""
+        ));
+        let p = insert.problems(Some(source));
+        assert!(p.iter().any(|p| p.contains("read-only source")), "{p:?}");
+        assert!(spi("").problems(None)[0].contains("webhook or insert_database"));
+    }
+}
