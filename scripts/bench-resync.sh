@@ -3,6 +3,7 @@
 # LATENCY ms added to every answer: achieved rate as a fraction of the limit.
 #   scripts/bench-resync.sh [N=10000] [CONCURRENCY=16] [QPS=50] [LATENCY=100]
 # CONCURRENCY=1 is the sequential loop integrations usually are (one call at a time).
+# RENTSYNC_BENCH_THROTTLE=0.03 makes the sandbox answer 3 % of calls with a stray 40005.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}; conc=${2:-16}; qps=${3:-50}; latency=${4:-100}
@@ -15,6 +16,7 @@ $bin keygen --out "$work/keys" >/dev/null
 $bin fixtures --db "sqlite://$work/operator.db" --listings "$n" >/dev/null
 port=$((20000 + RANDOM % 20000))
 $bin sandbox --listen 127.0.0.1:$port --qps "$qps" --latency-ms "$latency" \
+  --fault-throttle "${RENTSYNC_BENCH_THROTTLE:-0}" \
   --app-public-key "$work/keys/app_public_key.pem" --platform-private-key "$work/keys/platform_private_key.pem" \
   > "$work/sandbox.log" 2>&1 &
 sandbox=$!
@@ -49,6 +51,7 @@ wall = end - start
 ideal = busiest / qps
 print(f"resync {n} listings, concurrency {conc}: {wall:.1f} s wall, {stats['total_calls']} calls "
       f"({stats['total_calls']/wall:.1f}/s); busiest method {busiest} calls -> {busiest/wall:.1f}/s "
-      f"= {ideal/wall:.1%} of the {qps:.0f}/s limit; refused for rate: {stats['limited_calls']}")
+      f"= {ideal/wall:.1%} of the {qps:.0f}/s limit; refused for rate: {stats['limited_calls']}, "
+      f"stray throttles: {sum(v.get('fault/throttle', 0) for v in stats['calls'].values())}")
 print("calls:", calls)
 PY

@@ -130,12 +130,12 @@ pub struct WorkerConfig {
 impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
-            concurrency: 16,
+            concurrency: 32,
             lease_secs: 120,
             max_backoff_secs: 300,
             call_log_days: 14,
             photo_jobs: 0,
-            photo_memory_mb: 1024,
+            photo_memory_mb: crate::photo::DEFAULT_MEMORY_MB,
             photo_timeout_secs: 60,
             task_concurrency: 4,
             task_max_attempts: 20,

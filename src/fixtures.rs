@@ -443,6 +443,13 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
         ],
     )
     .await?;
+    // The lease orders the Tmall sandbox scripts (docs/TMALL.md), followed through the contract
+    // view rentsync_tmall_leases.
+    sqlx::query(
+        "INSERT INTO tmall_lease_orders (lease_order_no) VALUES ('LEASE-SIGN'), ('LEASE-FULL'), ('LEASE-CLOSE')",
+    )
+    .execute(&db.pool)
+    .await?;
     Ok(stats)
 }
 

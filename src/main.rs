@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    rentsync::photo::return_freed_memory();
     let cli = rentsync::cli::Cli::parse();
     rentsync::cli::init_logging(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -628,3 +628,69 @@ async fn the_sandbox_binary_serves_the_top_gateway_and_advances_leases() {
     child.start_kill().unwrap();
     child.wait().await.unwrap();
 }
+
+/// Two replicas (two clients of the same app sharing a state database): the ban one of them hears
+/// holds the other back too, on each state database.
+async fn a_ban_heard_by_one_replica_holds_the_other(state_url: &str) {
+    let (sb, url) = sandbox(true).await;
+    let outbox = rentsync::outbox::Outbox::open(state_url, 2).await.unwrap();
+    let first = client(&url, SECRET, SignMethod::HmacSha256).with_shared_bans(outbox.db.clone());
+    let second = client(&url, SECRET, SignMethod::HmacSha256).with_shared_bans(outbox.db.clone());
+    sb.inject(LEASE, TopFault::Ban { secs: 2 });
+    let started = Instant::now();
+    first.call(&query("LEASE-SIGN")).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    // The first replica's retry came after the ban; now the second asks during a new one.
+    sb.inject(LEASE, TopFault::Ban { secs: 2 });
+    let banned_at = Instant::now();
+    let worker = tokio::spawn(async move { first.call(&query("LEASE-CLOSE")).await });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    second.call(&query("LEASE-SIGN")).await.unwrap();
+    worker.await.unwrap().unwrap();
+    assert!(banned_at.elapsed() >= Duration::from_secs(2));
+    let calls: Vec<_> = sb
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == LEASE)
+        .collect();
+    let bans: Vec<_> = calls.iter().filter(|c| c.outcome == "code 7").collect();
+    assert_eq!(bans.len(), 2, "{calls:?}");
+    let ban_end = bans[1].at + Duration::from_secs(2);
+    for c in calls.iter().filter(|c| c.at > bans[1].at) {
+        assert!(
+            c.at >= ban_end,
+            "a replica called {:?} before the ban it had not heard itself ended",
+            ban_end - c.at
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_ban_heard_by_one_replica_holds_the_other_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("state.db").display());
+    a_ban_heard_by_one_replica_holds_the_other(&url).await;
+}
+
+#[tokio::test]
+async fn a_ban_heard_by_one_replica_holds_the_other_postgres() {
+    let name = format!(
+        "rs_bans_{}_{:06x}",
+        std::process::id(),
+        rand::random::<u32>() & 0xFF_FFFF
+    );
+    let admin = rentsync::db::Db::connect("postgres://postgres@127.0.0.1:5432/postgres", 1)
+        .await
+        .expect("PostgreSQL is not reachable at 127.0.0.1:5432; start it with scripts/services.sh");
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&admin.pool)
+        .await
+        .unwrap();
+    a_ban_heard_by_one_replica_holds_the_other(&format!(
+        "postgres://postgres@127.0.0.1:5432/{name}"
+    ))
+    .await;
+    let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&admin.pool)
+        .await;
+}

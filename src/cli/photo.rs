@@ -31,6 +31,9 @@ pub struct PhotoArgs {
     /// Longest a photo may take.
     #[arg(long, default_value_t = 60)]
     pub timeout_secs: u64,
+    /// Decoded-image memory all running jobs may hold together, in MiB (as `worker.photo_memory_mb`).
+    #[arg(long, default_value_t = crate::photo::DEFAULT_MEMORY_MB)]
+    pub memory_mb: u64,
     /// Networks URLs may reach besides public addresses, as a tenant's `photo_hosts_allow`
     /// (e.g. `--allow-host 10.0.0.0/8`); repeatable.
     #[arg(long = "allow-host")]
@@ -46,6 +49,7 @@ pub async fn run(args: PhotoArgs) -> anyhow::Result<ExitCode> {
     };
     let mut pool = PoolConfig {
         timeout: Duration::from_secs(args.timeout_secs.max(1)),
+        memory_bytes: args.memory_mb.max(64) << 20,
         ..Default::default()
     };
     if let Some(jobs) = args.jobs {

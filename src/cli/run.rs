@@ -249,6 +249,7 @@ impl Daemon {
                     rt.outbox.db.clone(),
                     t.name.clone(),
                     tmall.clone(),
+                    t.source_database.clone(),
                     deliver,
                     cancel.clone(),
                 ));

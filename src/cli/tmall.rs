@@ -131,8 +131,11 @@ pub async fn run(args: TmallArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The client and the merchant id from the config's `[tenant.tmall]` or from the flags.
-fn client(t: &TopArgs) -> anyhow::Result<(TopClient, Option<i64>)> {
+/// The client and the merchant id from the config's `[tenant.tmall]` or from the flags. With a
+/// config, the client shares flow-control bans with the daemon and other replicas through the
+/// state database.
+async fn client(t: &TopArgs) -> anyhow::Result<(TopClient, Option<i64>)> {
+    let mut state = None;
     let (cfg, merchant) = if let Some(path) = &t.config {
         let config = Config::load(path)?;
         let tenant = config.tenant(t.tenant.as_deref())?;
@@ -140,6 +143,7 @@ fn client(t: &TopArgs) -> anyhow::Result<(TopClient, Option<i64>)> {
             .tmall
             .as_ref()
             .with_context(|| format!("tenant {:?} has no [tenant.tmall] block", tenant.name))?;
+        state = Some(config.state_database.clone());
         (
             tmall
                 .top_config()
@@ -164,7 +168,12 @@ fn client(t: &TopArgs) -> anyhow::Result<(TopClient, Option<i64>)> {
         cfg.sign_method = t.sign_method;
         (cfg, None)
     };
-    Ok((TopClient::new(cfg)?, t.merchant_open_id.or(merchant)))
+    let mut client = TopClient::new(cfg)?;
+    if let Some(url) = state {
+        let outbox = crate::outbox::Outbox::open(&url, 2).await?;
+        client = client.with_shared_bans(outbox.db);
+    }
+    Ok((client, t.merchant_open_id.or(merchant)))
 }
 
 fn refused(e: &TopError) -> ExitCode {
@@ -178,7 +187,7 @@ fn refused(e: &TopError) -> ExitCode {
 }
 
 async fn lease_show(a: LeaseShowArgs) -> anyhow::Result<ExitCode> {
-    let (client, merchant) = client(&a.top)?;
+    let (client, merchant) = client(&a.top).await?;
     let merchant_open_id = merchant
         .context("no merchant_open_id: set it in [tenant.tmall] or pass --merchant-open-id")?;
     let q = QueryStatusDTO {
@@ -274,7 +283,7 @@ async fn escrow(a: EscrowArgs, want: OperateType) -> anyhow::Result<ExitCode> {
         req.operate_type,
         want
     );
-    let (client, _) = client(&a.top)?;
+    let (client, _) = client(&a.top).await?;
     for u in req.buyer_infos.iter().chain(&req.landlord_infos) {
         println!(
             "party {} ({}): card {} phone {}",
@@ -354,7 +363,7 @@ async fn lease_poll(a: LeasePollArgs) -> anyhow::Result<ExitCode> {
     let (book, tenant) = book(&a.top)
         .await?
         .context("poll needs --config: the watch list lives in its state_database")?;
-    let (client, merchant) = client(&a.top)?;
+    let (client, merchant) = client(&a.top).await?;
     let merchant = merchant
         .context("no merchant_open_id: set it in [tenant.tmall] or pass --merchant-open-id")?;
     loop {

@@ -53,6 +53,12 @@ const MIGRATIONS: &[Migration] = &[
         mysql: include_str!("../../migrations/mysql/0007_spi.sql"),
         sqlite: include_str!("../../migrations/sqlite/0007_spi.sql"),
     },
+    Migration {
+        version: 10,
+        postgres: include_str!("../../migrations/postgres/0010_tmall_bans.sql"),
+        mysql: include_str!("../../migrations/mysql/0010_tmall_bans.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0010_tmall_bans.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Replicas that start together

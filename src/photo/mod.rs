@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 pub use budget::{encode_jpeg, fit, Fitted};
 pub use color::Colour;
 pub use decode::{decode, probe, Decoded, Probe};
-pub use pool::{Pool, PoolConfig};
+pub use pool::{return_freed_memory, Pool, PoolConfig, DEFAULT_MEMORY_MB};
 pub use raster::{Raster, Samples};
 pub use source::{
     is_remote, AddressPolicy, Deadlines, Fetched, LocalRoot, PhotoSource, SourceError, Validators,

@@ -19,6 +19,7 @@ use rand::Rng as _;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::bans::BanBook;
 use super::error::{ErrorClass, TopError};
 use super::gate::Gate;
 use super::sign::{sign, SignMethod};
@@ -98,6 +99,8 @@ pub struct TopClient {
     http: reqwest::Client,
     cfg: Arc<TopConfig>,
     gate: Arc<Gate>,
+    /// Bans shared with the other replicas, when the client has a state database.
+    bans: Option<Arc<BanBook>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,7 +130,39 @@ impl TopClient {
             http,
             cfg: Arc::new(cfg),
             gate,
+            bans: None,
         })
+    }
+
+    /// Shares the bans this client hears with every process using the same state database and
+    /// app, and honours theirs.
+    pub fn with_shared_bans(mut self, db: crate::db::Db) -> Self {
+        self.bans = Some(Arc::new(BanBook::new(db, self.cfg.app_key.clone())));
+        self
+    }
+
+    /// Takes in the bans other replicas heard (at most once per [`super::bans::REFRESH`]). A
+    /// state database that cannot be read leaves this process's own view of the bans.
+    async fn read_shared_bans(&self) {
+        let Some(book) = self.bans.as_ref().filter(|b| b.due()) else {
+            return;
+        };
+        match book.running().await {
+            Ok(bans) => {
+                for b in bans {
+                    self.gate.ban(&b.method, b.left, b.stopped);
+                }
+            }
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "shared Tmall bans not read"),
+        }
+    }
+
+    async fn share_ban(&self, method: &str, length: Duration, stopped: bool) {
+        if let Some(book) = &self.bans {
+            if let Err(e) = book.record(method, length, stopped).await {
+                tracing::warn!(method, error = %format!("{e:#}"), "Tmall ban not shared with the other replicas");
+            }
+        }
     }
 
     pub fn config(&self) -> &TopConfig {
@@ -145,6 +180,7 @@ impl TopClient {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            self.read_shared_bans().await;
             if let Err(left) = self.gate.admit(method).await {
                 return Err(TopError::MethodStopped {
                     method: method.into(),
@@ -165,6 +201,7 @@ impl TopClient {
                     let ban = err.ban().unwrap_or(Duration::from_secs(1));
                     if ban > self.cfg.max_ban {
                         self.gate.ban(method, ban, true);
+                        self.share_ban(method, ban, true).await;
                         tracing::error!(method, ban_secs = ban.as_secs(), cap_secs = self.cfg.max_ban.as_secs(),
                             "TopMethodStopped: flow-control ban longer than the cap; method stopped");
                         return Err(TopError::BanTooLong {
@@ -174,6 +211,7 @@ impl TopClient {
                         });
                     }
                     self.gate.ban(method, ban, false);
+                    self.share_ban(method, ban, false).await;
                     tracing::warn!(
                         method,
                         ban_secs = ban.as_secs(),

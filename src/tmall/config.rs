@@ -40,6 +40,10 @@ pub struct TmallConfig {
     /// How often `rentsync run` polls the followed lease orders; 0 turns the poller off there.
     #[serde(default = "default_lease_poll_secs")]
     pub lease_poll_secs: u64,
+    /// Follow the lease orders the contract view `rentsync_tmall_leases` lists in the tenant's
+    /// `source_database` (docs/SOURCE_CONTRACT.md), besides those added by `tmall lease watch`.
+    #[serde(default)]
+    pub lease_view: bool,
 }
 
 fn default_lease_poll_secs() -> u64 {

@@ -6,6 +6,7 @@
 //! Unlike Alipay, TOP answers are not signed, and a TOP secret is symmetric: the secret signs
 //! requests only and must never leave the process (see `config`).
 
+pub mod bans;
 pub mod client;
 pub mod config;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod escrow;
 pub mod gate;
 pub mod history;
 pub mod lease;
+pub mod listed;
 pub mod poller;
 pub mod sandbox;
 pub mod sign;

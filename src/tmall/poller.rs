@@ -314,6 +314,7 @@ pub async fn lease_poll_loop(
     db: Db,
     tenant: String,
     cfg: super::TmallConfig,
+    source_database: Option<String>,
     deliver: bool,
     cancel: tokio_util::sync::CancellationToken,
 ) -> anyhow::Result<()> {
@@ -321,16 +322,42 @@ pub async fn lease_poll_loop(
         tracing::warn!(tenant, "no tmall.merchant_open_id: the lease poller is off");
         return Ok(());
     };
-    let client = match cfg.top_config().and_then(TopClient::new) {
+    let client = match cfg
+        .top_config()
+        .and_then(TopClient::new)
+        .map(|c| c.with_shared_bans(db.clone()))
+    {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(tenant, error = %format!("{e:#}"), "TmallLeasePollerDown");
             return Ok(());
         }
     };
-    let book = LeaseBook::new(db).delivering(deliver);
+    // The contract view, when the tenant turned it on (a pool opened lazily: an operator
+    // database that is down only delays the view, not the polling of orders already followed).
+    let view = match (cfg.lease_view, &source_database) {
+        (true, Some(url)) => match Db::connect_lazy(url, 2) {
+            Ok(source) => Some(source),
+            Err(e) => {
+                tracing::error!(tenant, error = %format!("{e:#}"), "TmallLeaseViewUnreadable");
+                None
+            }
+        },
+        (true, None) => {
+            tracing::warn!(
+                tenant,
+                "tmall.lease_view needs the tenant's source_database: the view is not read"
+            );
+            None
+        }
+        _ => None,
+    };
+    let book = LeaseBook::new(db.clone()).delivering(deliver);
     let every = std::time::Duration::from_secs(cfg.lease_poll_secs.max(1));
     loop {
+        if let Some(source) = &view {
+            follow_view(source, &db, &tenant).await;
+        }
         match poll_once(&client, &book, &tenant, merchant).await {
             Ok(s) => tracing::debug!(
                 tenant,
@@ -344,6 +371,30 @@ pub async fn lease_poll_loop(
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = cancel.cancelled() => return Ok(()),
+        }
+    }
+}
+
+/// Brings the followed set in line with `rentsync_tmall_leases`; its errors are logged, and the
+/// orders followed already are still polled.
+pub async fn follow_view(source: &Db, state: &Db, tenant: &str) {
+    let followed = async {
+        let (listed, _) = super::listed::read_listed(source).await?;
+        super::listed::follow_listed(state, tenant, &listed).await
+    }
+    .await;
+    match followed {
+        Ok(f) if f.added + f.dropped > 0 => {
+            tracing::info!(
+                tenant,
+                added = f.added,
+                dropped = f.dropped,
+                "TmallLeaseViewFollowed"
+            )
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(tenant, error = %format!("{e:#}"), "TmallLeaseViewUnreadable")
         }
     }
 }

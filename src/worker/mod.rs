@@ -326,7 +326,7 @@ pub struct WorkerSettings {
 impl Default for WorkerSettings {
     fn default() -> Self {
         Self {
-            concurrency: 16,
+            concurrency: 32,
             lease: Duration::from_secs(120),
         }
     }

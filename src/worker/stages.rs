@@ -517,7 +517,11 @@ where
             Err(e) if e.class() == ErrorClass::Throttled => {
                 let pause = ctx.limits.throttled(method);
                 ctx.metrics.throttled(pause);
-                tracing::warn!(tenant = %ctx.name, method, ?pause, "platform throttled us; pausing the method");
+                if pause.is_zero() {
+                    tracing::info!(tenant = %ctx.name, method, room = %item.key, "platform throttled a call; it is retried");
+                } else {
+                    tracing::warn!(tenant = %ctx.name, method, ?pause, "platform keeps throttling us; pausing the method");
+                }
                 return Err(Stop::Platform(e));
             }
             // An undecodable success was applied: sending it again at once only repeats it.
