@@ -279,13 +279,20 @@ impl Daemon {
                 .iter()
                 .map(|t| (t.name.clone(), t.task_wake.clone()))
                 .collect();
-            let spi = crate::spi::SpiState::from_config(&rt.cfg, rt.outbox.clone(), &wakes)?;
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("cannot listen on {addr} for SPI callbacks"))?;
-            let bound = listener.local_addr()?;
-            tracing::info!(%bound, "SPI endpoint: POST /spi/{{tenant}}/{{type}}");
-            tasks.spawn(spi.serve(listener, cancel.clone()));
+            // Without its data key the endpoint stays closed (the platform retries a callback
+            // it cannot deliver); the listing sync goes on.
+            match crate::spi::SpiState::from_config(&rt.cfg, rt.outbox.clone(), &wakes) {
+                Ok(spi) => {
+                    let bound = listener.local_addr()?;
+                    tracing::info!(%bound, "SPI endpoint: POST /spi/{{tenant}}/{{type}}");
+                    tasks.spawn(spi.serve(listener, cancel.clone()));
+                }
+                Err(e) => tracing::error!(error = %format!("{e:#}"),
+                    "SPI endpoint down: callbacks are refused until this is fixed and reloaded"),
+            }
         }
         tasks.spawn(heartbeat_loop(rt.clone(), cancel.clone()));
         Ok(Self {

@@ -71,14 +71,15 @@ impl SpiState {
         let mut tenants = HashMap::new();
         for t in &cfg.tenants {
             let Some(spi) = &t.spi else { continue };
-            let platform = PublicKey::from_file(&t.platform_public_key_file).map_err(|e| {
-                anyhow::anyhow!("tenant {:?}: platform_public_key_file: {e}", t.name)
-            })?;
-            let aes = match &spi.aes_key_file {
-                Some(p) => Some(ContentKey::from_file(p).map_err(|e| {
-                    anyhow::anyhow!("tenant {:?}: spi.aes_key_file: {e:#}", t.name)
-                })?),
-                None => None,
+            // A tenant whose keys do not load is left out (its callbacks are refused, so the
+            // platform sends them again after the fix and a reload); the others are served.
+            let (platform, aes) = match tenant_keys(&t.platform_public_key_file, spi) {
+                Ok(k) => k,
+                Err(e) => {
+                    tracing::error!(tenant = %t.name, error = %format!("{e:#}"),
+                        "SPI callbacks of this tenant are refused until its keys load");
+                    continue;
+                }
             };
             tenants.insert(
                 t.name.clone(),
@@ -160,6 +161,22 @@ impl SpiState {
         tidy.abort();
         Ok(result?)
     }
+}
+
+/// The platform's public key and the AES key of one tenant.
+fn tenant_keys(
+    platform: &std::path::Path,
+    spi: &super::TenantSpiConfig,
+) -> anyhow::Result<(PublicKey, Option<ContentKey>)> {
+    let platform = PublicKey::from_file(platform)
+        .map_err(|e| anyhow::anyhow!("platform_public_key_file: {e}"))?;
+    let aes = match &spi.aes_key_file {
+        Some(p) => {
+            Some(ContentKey::from_file(p).map_err(|e| anyhow::anyhow!("spi.aes_key_file: {e:#}"))?)
+        }
+        None => None,
+    };
+    Ok((platform, aes))
 }
 
 fn answer(ok: bool) -> Response {
