@@ -24,6 +24,9 @@ pub struct Config {
     pub worker: WorkerConfig,
     #[serde(default)]
     pub ops: OpsConfig,
+    /// The platform's callbacks (`rentsync run`'s SPI endpoint); off unless `listen` is set.
+    #[serde(default)]
+    pub spi: crate::spi::SpiConfig,
     #[serde(rename = "tenant", default)]
     pub tenants: Vec<TenantConfig>,
 }
@@ -229,6 +232,10 @@ pub struct TenantConfig {
     pub invalid_listings: crate::plan::InvalidListings,
     /// The operator's Tmall Haofang app on the TOP gateway (lease queries, escrow invitations).
     pub tmall: Option<crate::tmall::TmallConfig>,
+    /// The operator (KA) account on the platform (`rentsync ka sync`).
+    pub ka: Option<crate::spi::KaConfig>,
+    /// This tenant's SPI callbacks: public URL, AES key, delivery to the operator.
+    pub spi: Option<crate::spi::TenantSpiConfig>,
 }
 
 fn default_long_edge() -> u32 {
@@ -258,6 +265,9 @@ impl Config {
     /// Parses TOML text; relative paths are taken relative to `base`.
     pub fn parse(text: &str, base: &Path) -> anyhow::Result<Self> {
         let mut cfg: Config = toml::from_str(text)?;
+        if let Some(p) = cfg.spi.data_key_file.as_mut().filter(|p| p.is_relative()) {
+            *p = base.join(&*p);
+        }
         for t in &mut cfg.tenants {
             for p in [
                 Some(&mut t.private_key_file),
@@ -275,6 +285,9 @@ impl Config {
             if let Some(tmall) = t.tmall.as_mut() {
                 tmall.resolve_paths(base);
             }
+            if let Some(spi) = t.spi.as_mut() {
+                spi.resolve_paths(base);
+            }
         }
         cfg.validate()?;
         Ok(cfg)
@@ -286,6 +299,7 @@ impl Config {
         if let Err(e) = self.ops.addr() {
             problems.push(format!("{e:#}"));
         }
+        problems.extend(self.spi.problems());
         if let Err(e) = crate::db::Dialect::of_url(&self.state_database) {
             problems.push(format!("state_database: {e}"));
         }
@@ -310,6 +324,11 @@ impl Config {
             }
             if let Some(tmall) = &t.tmall {
                 for p in tmall.problems() {
+                    problems.push(format!("tenant {:?}: {p}", t.name));
+                }
+            }
+            if let Some(spi) = &t.spi {
+                for p in spi.problems(t.source_database.as_deref()) {
                     problems.push(format!("tenant {:?}: {p}", t.name));
                 }
             }
@@ -405,6 +424,17 @@ impl TenantConfig {
             ("private_key_file", Some(&self.private_key_file)),
             ("app_auth_token_file", self.app_auth_token_file.as_ref()),
             ("tmall.app_secret_file", tmall.map(|t| &t.app_secret_file)),
+            (
+                "spi.aes_key_file",
+                self.spi.as_ref().and_then(|s| s.aes_key_file.as_ref()),
+            ),
+            (
+                "spi.deliver.hmac_key_file",
+                self.spi
+                    .as_ref()
+                    .and_then(|s| s.deliver.as_ref())
+                    .and_then(|d| d.hmac_key_file.as_ref()),
+            ),
             (
                 "tmall.session_file",
                 tmall.and_then(|t| t.session_file.as_ref()),

@@ -20,5 +20,6 @@ pub mod report;
 pub mod sandbox;
 pub mod secret;
 pub mod source;
+pub mod spi;
 pub mod tmall;
 pub mod worker;

@@ -4,6 +4,8 @@
 //! outcome, the "required when" rules before sending, and every lease status, bill type and
 //! bill status of seed 002 seen through the client.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
@@ -421,7 +423,7 @@ async fn poller_records_every_status_once(kind: &str) {
     let dir = tempfile::tempdir().unwrap();
     let (state_url, scratch) = state_db(kind, dir.path()).await;
     let outbox = rentsync::outbox::Outbox::open(&state_url, 2).await.unwrap();
-    let book = LeaseBook::new(outbox.db.clone());
+    let book = LeaseBook::new(outbox.db.clone()).delivering(true);
     for no in rentsync::tmall::sandbox::SCRIPTED {
         assert!(book.watch("t1", no).await.unwrap());
     }
@@ -494,6 +496,9 @@ async fn poller_records_every_status_once(kind: &str) {
     let after = book.history("t1", &w.lease_order_no).await.unwrap().len();
     assert_eq!(after, before + 1);
 
+    // Each history row is one `tmall_event` task, delivered once to the operator's webhook.
+    delivered_to_the_webhook(&book, &outbox).await;
+
     outbox.db.pool.close().await;
     if let Some((admin, name)) = scratch {
         let db = rentsync::db::Db::connect(&admin, 1).await.unwrap();
@@ -501,6 +506,59 @@ async fn poller_records_every_status_once(kind: &str) {
             .execute(&db.pool)
             .await;
     }
+}
+
+async fn delivered_to_the_webhook(
+    book: &rentsync::tmall::poller::LeaseBook,
+    outbox: &rentsync::outbox::Outbox,
+) {
+    use rentsync::spi::deliver::webhook::WebhookHandler;
+    use rentsync::tmall::poller::TMALL_EVENT_KIND;
+    let mut rows = 0;
+    for no in rentsync::tmall::sandbox::SCRIPTED {
+        rows += book.history("t1", no).await.unwrap().len();
+    }
+    let tasks = outbox
+        .task_list(Some("t1"), Some(TMALL_EVENT_KIND), None, 10_000)
+        .await
+        .unwrap();
+    assert_eq!(tasks.len(), rows, "one task per history row");
+    let hook = common::webhook::Webhook::start(b"k", 0.3).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hook.key"), "k").unwrap();
+    let cfg = rentsync::spi::DeliverConfig {
+        webhook: Some(hook.url.clone()),
+        hmac_key_file: Some(dir.path().join("hook.key")),
+        insert_database: None,
+        insert_statement: None,
+        timeout_secs: 3,
+    };
+    let key = rentsync::spi::aes::DataKey::from_bytes(&[1u8; 32]).unwrap();
+    let handler: std::sync::Arc<dyn rentsync::worker::TaskHandler> =
+        std::sync::Arc::new(WebhookHandler::new(&cfg, key).unwrap());
+    let settings = rentsync::worker::TaskSettings {
+        max_backoff: std::time::Duration::from_millis(1),
+        ..Default::default()
+    };
+    let started = std::time::Instant::now();
+    while hook.acked() < rows {
+        rentsync::worker::drain_tasks("t1", std::slice::from_ref(&handler), outbox, &settings)
+            .await
+            .unwrap();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{} of {rows}",
+            hook.acked()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let got = hook.got.lock().unwrap();
+    assert_eq!(got.acked.len(), rows);
+    assert!(got.acked.values().all(|v| v["type"] == "tmall_lease"));
+    assert!(got
+        .acked
+        .values()
+        .any(|v| v["params"]["new_value"] == "SIGN_FINISH"));
 }
 
 #[tokio::test]

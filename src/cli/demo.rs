@@ -52,9 +52,24 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         crate::alipay::AppPrivateKey::from_file(&keys.platform_private)?,
     );
     sandbox_cfg.limits.qps = args.qps;
+    // The platform's SPI AES key (bookPhone) and the operator's webhook key, both throwaway.
+    let aes_key = {
+        use base64::Engine;
+        let mut raw = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut raw);
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    };
+    sandbox_cfg.spi_aes_key = Some(crate::spi::aes::ContentKey::parse(&aes_key)?);
+    write_private(&dir.join("keys/spi_aes.key"), &aes_key)?;
+    write_private(&dir.join("keys/webhook.key"), super::demo_spi::HMAC_KEY)?;
+    let (webhook, delivered) = super::demo_spi::receiver().await?;
+    let spi_port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let sandbox = SandboxState::new(sandbox_cfg)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let gateway = format!("http://{}/gateway.do", listener.local_addr()?);
+    let sandbox_base = format!("http://{}", listener.local_addr()?);
+    let gateway = format!("{sandbox_base}/gateway.do");
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(sandbox.clone().serve(listener, async {
         let _ = stop_rx.await;
@@ -84,6 +99,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 [source]
 poll_secs = 0.5
 full_scan_secs = 5
+[spi]
+listen = "127.0.0.1:{spi_port}"
 [[tenant]]
 name = "demo"
 gateway = "{gateway}"
@@ -92,6 +109,14 @@ private_key_file = "{key}"
 platform_public_key_file = "{platform}"
 source_database = "{operator_url}"
 photo_dir = "{photos}"
+[tenant.ka]
+name = "Demo Apartments"
+[tenant.spi]
+public_url = "http://127.0.0.1:{spi_port}"
+aes_key_file = "keys/spi_aes.key"
+[tenant.spi.deliver]
+webhook = "{webhook}"
+hmac_key_file = "keys/webhook.key"
 [tenant.rates]
 qps = {qps}
 "#,
@@ -185,6 +210,8 @@ qps = {qps}
     } else {
         println!("   not enough listed whole flats to change");
     }
+    println!("   a tenant books a viewing:");
+    ok &= super::demo_spi::booking(&rt, &sandbox_base, &delivered).await?;
     daemon.stop(Duration::from_secs(10)).await?;
 
     let rooms = sandbox.rooms();
@@ -235,6 +262,14 @@ fn shell_word(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
     }
+}
+
+/// A throwaway secret file, readable by its owner alone.
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(())
 }
 
 /// `fixtures/photos` of the checkout (the demo runs from it).

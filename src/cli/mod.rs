@@ -4,9 +4,11 @@ mod call;
 mod check;
 mod completions;
 mod demo;
+mod demo_spi;
 mod dry_run;
 mod explain;
 mod fixtures;
+mod ka;
 mod keygen;
 mod photo;
 mod resync;
@@ -14,6 +16,7 @@ pub mod run;
 mod run_summary;
 pub mod runtime;
 mod sandbox;
+mod spi;
 mod status;
 mod tasks;
 mod tmall;
@@ -87,6 +90,10 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff) to standard output: `rentsync man > rentsync.1`.
     Man,
+    /// The operator (KA) account: sync, show, register the SPI callback addresses.
+    Ka(ka::KaArgs),
+    /// The platform's callbacks the SPI endpoint stored (phone numbers masked).
+    Spi(spi::SpiArgs),
 }
 
 /// Where a subcommand finds its tenant: a config file, or flags for a one-off call.
@@ -138,6 +145,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tmall(args) => tmall::run(args).await,
         Command::Completions(args) => completions::completions(args),
         Command::Man => completions::man(),
+        Command::Ka(args) => ka::run(args).await,
+        Command::Spi(args) => spi::run(args).await,
     }
 }
 

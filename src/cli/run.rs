@@ -249,11 +249,18 @@ impl Daemon {
         // Tmall lease pollers beside the listing sync (docs/TMALL.md); off with lease_poll_secs = 0.
         for t in &rt.cfg.tenants {
             if let Some(tmall) = t.tmall.as_ref().filter(|m| m.lease_poll_secs > 0) {
+                // Changes go to the operator's webhook too when it has one (issue 14).
+                let deliver = t
+                    .spi
+                    .as_ref()
+                    .and_then(|s| s.deliver.as_ref())
+                    .is_some_and(|d| d.webhook.is_some());
                 tasks.spawn(crate::tmall::poller::lease_poll_loop(
                     rt.outbox.db.clone(),
                     t.name.clone(),
                     tmall.clone(),
                     t.source_database.clone(),
+                    deliver,
                     cancel.clone(),
                 ));
             }
@@ -274,6 +281,28 @@ impl Daemon {
                 t.task_wake.clone(),
                 cancel.clone(),
             ));
+        }
+        // The SPI endpoint (platform callbacks), when `[spi] listen` is set.
+        if let Some(addr) = rt.cfg.spi.addr()? {
+            let wakes: std::collections::HashMap<_, _> = rt
+                .tenants
+                .iter()
+                .map(|t| (t.name.clone(), t.task_wake.clone()))
+                .collect();
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} for SPI callbacks"))?;
+            // Without its data key the endpoint stays closed (the platform retries a callback
+            // it cannot deliver); the listing sync goes on.
+            match crate::spi::SpiState::from_config(&rt.cfg, rt.outbox.clone(), &wakes) {
+                Ok(spi) => {
+                    let bound = listener.local_addr()?;
+                    tracing::info!(%bound, "SPI endpoint: POST /spi/{{tenant}}/{{type}}");
+                    tasks.spawn(spi.serve(listener, cancel.clone()));
+                }
+                Err(e) => tracing::error!(error = %format!("{e:#}"),
+                    "SPI endpoint down: callbacks are refused until this is fixed and reloaded"),
+            }
         }
         tasks.spawn(heartbeat_loop(rt.clone(), cancel.clone()));
         Ok(Self {

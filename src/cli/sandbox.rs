@@ -46,6 +46,9 @@ pub struct SandboxArgs {
     /// Largest accepted difference between a request's timestamp and now.
     #[arg(long, default_value_t = 900)]
     pub max_clock_skew_secs: u64,
+    /// The SPI AES key (base64) that encrypts bookPhone in callbacks sent by /sandbox/spi/send.
+    #[arg(long)]
+    pub spi_aes_key_file: Option<PathBuf>,
     /// Keep accepted state in this JSON file across restarts.
     #[arg(long)]
     pub state_file: Option<PathBuf>,
@@ -112,6 +115,9 @@ impl SandboxArgs {
         let platform_private_key = AppPrivateKey::from_file(&self.platform_private_key)?;
         let mut cfg = SandboxConfig::new(app_public_key, platform_private_key);
         cfg.app_id = self.app_id.clone();
+        if let Some(path) = &self.spi_aes_key_file {
+            cfg.spi_aes_key = Some(crate::spi::aes::ContentKey::from_file(path)?);
+        }
         if let Some(path) = &self.app_auth_token_file {
             let token = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;

@@ -91,6 +91,17 @@ pub async fn status_report_of(
     report.delist_holds = outbox.delist_holds().await?;
     report.delist_holds.retain(|h| wanted(&h.tenant));
     report.recent_warnings = outbox.warnings_of(only, failures).await?;
+    report.tasks = outbox.task_counts().await?;
+    report.tasks.retain(|c| wanted(&c.tenant));
+    report.dead_tasks = outbox
+        .task_list(
+            only,
+            None,
+            Some(crate::outbox::ItemStatus::Failed),
+            failures.max(1) as usize,
+        )
+        .await?;
+    report.callbacks = outbox.spi_counts().await?;
     Ok(report)
 }
 
@@ -104,12 +115,23 @@ pub struct RetryArgs {
     /// Requeue invalid items too (after fixing the rules they broke in the source).
     #[arg(long)]
     pub invalid: bool,
+    /// Requeue dead tasks (deliveries, lease and bill syncs) instead of rooms.
+    #[arg(long)]
+    pub tasks: bool,
 }
 
 pub async fn retry(args: RetryArgs) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(&args.config.config)?;
     if let Some(t) = &args.tenant {
         cfg.check_tenant(t)?;
+    }
+    if args.tasks {
+        let outbox = Outbox::open(&cfg.state_database, 2).await?;
+        let n = outbox
+            .task_retry(args.tenant.as_deref(), None, args.invalid)
+            .await?;
+        println!("{n} task(s) requeued");
+        return Ok(ExitCode::SUCCESS);
     }
     if !args.invalid {
         let outbox = Outbox::open(&cfg.state_database, 2).await?;

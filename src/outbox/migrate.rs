@@ -48,6 +48,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0006_tasks.sql"),
     },
     Migration {
+        version: 7,
+        postgres: include_str!("../../migrations/postgres/0007_spi.sql"),
+        mysql: include_str!("../../migrations/mysql/0007_spi.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0007_spi.sql"),
+    },
+    Migration {
         version: 10,
         postgres: include_str!("../../migrations/postgres/0010_tmall_bans.sql"),
         mysql: include_str!("../../migrations/mysql/0010_tmall_bans.sql"),

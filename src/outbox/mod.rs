@@ -6,7 +6,9 @@ mod cache;
 mod explain;
 mod holds;
 mod items;
+mod ka;
 mod migrate;
+mod review;
 mod tasks;
 mod warnings;
 
@@ -21,8 +23,10 @@ pub use items::{
     maybe_live, ClaimedItem, EnqueueCounts, Finish, ItemStatus, ItemSummary, LeaseWatch,
     UNCONFIRMED,
 };
+pub use ka::KaAccount;
 pub use migrate::migrate;
-pub use tasks::{Task, TaskCount, TaskOutcome, TaskPut, TaskRow};
+pub use review::{CommunityStatus, REJECTED_CODE};
+pub use tasks::{task_add_on, Task, TaskCount, TaskOutcome, TaskPut, TaskRow};
 pub use warnings::WarningRow;
 
 use crate::db::Db;

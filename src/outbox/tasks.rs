@@ -488,3 +488,31 @@ impl Outbox {
             .collect()
     }
 }
+
+/// [`Outbox::task_add`] on a connection inside the caller's transaction, so an event and its
+/// delivery are written together or not at all (a lease history row and its `tmall_event`).
+pub async fn task_add_on(
+    conn: &mut sqlx::AnyConnection,
+    dialect: crate::db::Dialect,
+    tenant: &str,
+    kind: &str,
+    key: &str,
+    payload: &str,
+) -> anyhow::Result<bool> {
+    let now = dialect.now_expr();
+    let sql = dialect.sql(&format!(
+        "{} INTO rentsync_tasks (tenant, kind, task_key, payload, content_hash, status, \
+         created_us, updated_us) VALUES (?, ?, ?, ?, ?, 'pending', {now}, {now}){}",
+        dialect.insert_ignore(),
+        dialect.on_conflict_ignore()
+    ));
+    let done = sqlx::query(&sql)
+        .bind(tenant)
+        .bind(kind)
+        .bind(key)
+        .bind(payload)
+        .bind(hash(payload))
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

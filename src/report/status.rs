@@ -7,7 +7,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::Format;
-use crate::outbox::{FailureRow, WarningRow};
+use crate::outbox::{FailureRow, TaskCount, TaskRow, WarningRow};
 
 #[derive(Debug, Default, Serialize)]
 pub struct StatusReport {
@@ -22,6 +22,12 @@ pub struct StatusReport {
     /// The running daemon's readiness (`/readyz`), when one answers.
     pub daemon: Option<String>,
     pub recent_warnings: Vec<WarningRow>,
+    /// Tasks (deliveries, lease and bill syncs, feedback) per tenant, kind and status.
+    pub tasks: Vec<TaskCount>,
+    /// Tasks given up ("dead": refused, or out of attempts), newest first.
+    pub dead_tasks: Vec<TaskRow>,
+    /// Stored SPI callbacks: (tenant, type, count).
+    pub callbacks: Vec<(String, String, i64)>,
 }
 
 impl StatusReport {
@@ -105,6 +111,7 @@ impl StatusReport {
                 );
             }
         }
+        self.tasks_table(&mut out);
         if !self.recent_warnings.is_empty() {
             let _ = writeln!(out, "\nsynced with warnings:");
             for w in &self.recent_warnings {
@@ -114,5 +121,43 @@ impl StatusReport {
             }
         }
         out
+    }
+
+    /// Tasks by kind and status, the dead ones with their last error, and stored callbacks.
+    fn tasks_table(&self, out: &mut String) {
+        if !self.callbacks.is_empty() {
+            let _ = writeln!(out, "\nSPI callbacks stored:");
+            for (tenant, ty, n) in &self.callbacks {
+                let _ = writeln!(out, "  {tenant:<16}{ty:<20}{n:>8}");
+            }
+        }
+        if !self.tasks.is_empty() {
+            let _ = writeln!(out, "\ntasks:");
+            for t in &self.tasks {
+                let _ = writeln!(
+                    out,
+                    "  {:<16}{:<20}{:<10}{:>8}",
+                    t.tenant, t.kind, t.status, t.count
+                );
+            }
+        }
+        if !self.dead_tasks.is_empty() {
+            let _ = writeln!(
+                out,
+                "\ndead tasks (`rentsync retry --tasks` works them again):"
+            );
+            for t in &self.dead_tasks {
+                let _ = writeln!(
+                    out,
+                    "  {} {} {} (attempts {}): {} {}",
+                    t.tenant,
+                    t.kind,
+                    t.key,
+                    t.attempts,
+                    t.last_code.as_deref().unwrap_or("-"),
+                    t.last_error.as_deref().unwrap_or("")
+                );
+            }
+        }
     }
 }

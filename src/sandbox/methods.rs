@@ -18,7 +18,11 @@ pub fn apply(store: &mut Store, app_id: &str, method: &str, biz: &Value, today: 
     let int = |f: &str| biz.get(f).and_then(Value::as_i64);
     match short {
         "ka.baseinfo.sync" => match text("ka_code") {
-            Some(code) => match store.operators.get_mut(&code) {
+            Some(code) => match store
+                .operators
+                .get_mut(&code)
+                .filter(|o| o.app_id == app_id)
+            {
                 Some(op) => {
                     if let Some(name) = text("ka_name") {
                         op.ka_name = name;
@@ -31,6 +35,7 @@ pub fn apply(store: &mut Store, app_id: &str, method: &str, biz: &Value, today: 
                 let code = ka_code(store.next_id());
                 let op = StoredOperator {
                     ka_name: text("ka_name").unwrap_or_default(),
+                    app_id: app_id.to_string(),
                     ..Default::default()
                 };
                 store.operators.insert(code.clone(), op);
@@ -38,7 +43,8 @@ pub fn apply(store: &mut Store, app_id: &str, method: &str, biz: &Value, today: 
             }
         },
         "ka.baseinfo.query" => {
-            match text("ka_code").and_then(|c| store.operators.get(&c).map(|o| (c, o))) {
+            let op = text("ka_code").and_then(|c| store.operators.get(&c).map(|o| (c, o)));
+            match op.filter(|(_, o)| o.app_id == app_id) {
                 Some((code, op)) => Answer::success(
                     method,
                     json!({ "ka_code": code, "ka_name": op.ka_name, "valid": "1" }),
@@ -46,7 +52,10 @@ pub fn apply(store: &mut Store, app_id: &str, method: &str, biz: &Value, today: 
                 None => unknown(method, "ka_code", "operator"),
             }
         }
-        "ka.service.create" => match text("ka_code").and_then(|c| store.operators.get_mut(&c)) {
+        "ka.service.create" => match text("ka_code")
+            .and_then(|c| store.operators.get_mut(&c))
+            .filter(|o| o.app_id == app_id)
+        {
             Some(op) => {
                 op.services.insert(
                     int("type").unwrap_or(0),

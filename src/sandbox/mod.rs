@@ -13,6 +13,7 @@ pub mod housing;
 mod limits;
 mod methods;
 mod multipart;
+mod spi;
 mod stats;
 mod store;
 
@@ -52,6 +53,8 @@ pub struct SandboxConfig {
     pub community_codes: Vec<String>,
     /// Where accepted state is kept between runs; memory only when unset.
     pub state_file: Option<PathBuf>,
+    /// The SPI content key (AES) that encrypts `bookPhone` in callbacks `/sandbox/spi/send` sends.
+    pub spi_aes_key: Option<crate::spi::aes::ContentKey>,
 }
 
 impl SandboxConfig {
@@ -67,6 +70,7 @@ impl SandboxConfig {
             max_clock_skew: Duration::from_secs(15 * 60),
             community_codes: Vec::new(),
             state_file: None,
+            spi_aes_key: None,
         }
     }
 }
@@ -86,6 +90,8 @@ pub struct Inner {
     /// Signs the "wrongly signed" fault answers: a valid RSA signature by the wrong key. Made on
     /// first use, since a 2048-bit key takes a while and most sandboxes never forge.
     forger: std::sync::OnceLock<AppPrivateKey>,
+    /// The last callback `/sandbox/spi/send` sent, for `"repeat": true`.
+    last_spi: Mutex<Option<spi::LastSend>>,
 }
 
 impl std::ops::Deref for SandboxState {
@@ -109,6 +115,7 @@ impl SandboxState {
             faults: faults::Faults::new(cfg.faults.clone()),
             stats: stats::Stats::default(),
             store: Mutex::new(store),
+            last_spi: Mutex::new(None),
             dirty: AtomicBool::new(false),
             forger: {
                 // Made now when forgeries are configured: a first forged answer delayed by key
@@ -129,6 +136,7 @@ impl SandboxState {
             .route("/sandbox/rooms", get(rooms))
             .route("/sandbox/stats", get(stats))
             .route("/sandbox/state", get(state))
+            .route("/sandbox/spi/send", post(spi::send))
             // The platform takes files up to 5 MB: base64 and URL-encoding can triple that.
             .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
             .with_state(self.clone())

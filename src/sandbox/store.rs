@@ -31,6 +31,10 @@ pub struct StoredImage {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StoredOperator {
     pub ka_name: String,
+    /// The app that created it: another app's calls do not find it, and `/sandbox/spi/send`
+    /// finds an app's addresses through it.
+    #[serde(default)]
+    pub app_id: String,
     /// Callback type → address, from `ka.service.create`.
     pub services: BTreeMap<i64, String>,
 }

@@ -36,10 +36,15 @@ pub struct Watched {
     pub seen_text: Option<String>,
 }
 
+/// The task kind of a recorded change handed to the operator's webhook (`[tenant.spi.deliver]`).
+pub const TMALL_EVENT_KIND: &str = "tmall_event";
+
 /// The poller's tables in the state database.
 #[derive(Clone)]
 pub struct LeaseBook {
     db: Db,
+    /// Queue a `tmall_event` task with each history row, in the same transaction.
+    deliver: bool,
 }
 
 #[derive(Debug, Default, Clone, Copy, Serialize)]
@@ -52,7 +57,13 @@ pub struct PollStats {
 impl LeaseBook {
     /// `db` must be migrated (`Outbox::open` does it).
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self { db, deliver: false }
+    }
+
+    /// Each recorded change also becomes a `tmall_event` task (the operator's webhook).
+    pub fn delivering(mut self, on: bool) -> Self {
+        self.deliver = on;
+        self
     }
 
     /// Adds a lease order to follow; false when it was followed already.
@@ -153,6 +164,12 @@ impl LeaseBook {
             .bind(c.amount_fen)
             .execute(&mut *tx)
             .await?;
+            if self.deliver {
+                let (key, payload) = event(tenant, lease_order_no, now, c);
+                let d = self.db.dialect;
+                crate::outbox::task_add_on(&mut tx, d, tenant, TMALL_EVENT_KIND, &key, &payload)
+                    .await?;
+            }
         }
         tx.commit().await?;
         Ok(true)
@@ -204,6 +221,36 @@ fn query(no: &str, query_type: QueryType, merchant_open_id: i64) -> LeaseQuery {
         query_type,
         merchant_open_id,
     })
+}
+
+/// The event id (SHA-256 hex of what identifies the change) and the task payload of one change.
+fn event(tenant: &str, lease_order_no: &str, at_us: i64, c: &Change) -> (String, String) {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for part in [
+        tenant,
+        lease_order_no,
+        &at_us.to_string(),
+        c.subject,
+        &c.subject_key,
+        &c.new_value,
+    ] {
+        h.update(part.len().to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    let id = hex::encode(h.finalize());
+    let payload = serde_json::json!({
+        "event_id": id,
+        "lease_order_no": lease_order_no,
+        "at_us": at_us,
+        "subject": c.subject,
+        "subject_key": c.subject_key,
+        "bill_type": c.bill_type,
+        "old_value": c.old_value,
+        "new_value": c.new_value,
+        "amount_fen": c.amount_fen,
+    });
+    (id, payload.to_string())
 }
 
 /// One round over every followed lease order of `tenant`.
@@ -268,6 +315,7 @@ pub async fn lease_poll_loop(
     tenant: String,
     cfg: super::TmallConfig,
     source_database: Option<String>,
+    deliver: bool,
     cancel: tokio_util::sync::CancellationToken,
 ) -> anyhow::Result<()> {
     let Some(merchant) = cfg.merchant_open_id else {
@@ -304,7 +352,7 @@ pub async fn lease_poll_loop(
         }
         _ => None,
     };
-    let book = LeaseBook::new(db.clone());
+    let book = LeaseBook::new(db.clone()).delivering(deliver);
     let every = std::time::Duration::from_secs(cfg.lease_poll_secs.max(1));
     loop {
         if let Some(source) = &view {

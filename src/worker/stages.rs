@@ -29,6 +29,11 @@ enum Stop {
     Lost,
     /// The listing breaks a rule: the message names room, field and rule.
     Invalid(String),
+    /// Parked without a call (the platform rejected the room's community): kept as failed.
+    Parked {
+        code: String,
+        message: String,
+    },
     Internal(anyhow::Error),
 }
 
@@ -56,6 +61,7 @@ pub async fn process(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Fi
         Ok(warnings) => Finish::Done { warnings },
         Err(Stop::Lost) => Finish::Release,
         Err(Stop::Invalid(message)) => Finish::Invalid { message },
+        Err(Stop::Parked { code, message }) => Finish::Failed { code, message },
         Err(Stop::Internal(e)) => Finish::Retry {
             delay_us: backoff_us(item.attempts, ctx.max_backoff),
             code: "internal".into(),
@@ -324,7 +330,7 @@ async fn community(
     let _guard = lock.lock().await;
     if let Some(v) = outbox.cache_get(&ctx.name, &kind, &key).await? {
         if let Ok(r) = serde_json::from_str(&v) {
-            return Ok(r);
+            return community_reviewed(ctx, outbox, r).await;
         }
     }
     let c = &listing.community;
@@ -344,7 +350,33 @@ async fn community(
             &serde_json::to_string(&r).map_err(anyhow::Error::from)?,
         )
         .await?;
-    Ok(serde_json::from_str(&stored).unwrap_or(r))
+    community_reviewed(ctx, outbox, serde_json::from_str(&stored).unwrap_or(r)).await
+}
+
+/// A community request the platform rejected (type-5 callback, `spi::community`) parks the room.
+async fn community_reviewed(
+    ctx: &TenantCtx,
+    outbox: &Outbox,
+    r: CommunityRef,
+) -> Result<CommunityRef, Stop> {
+    if let CommunityRef::RequestId(id) = &r {
+        if let Some(review) = outbox.community_review(&ctx.name, id).await? {
+            if review.rejected() {
+                return Err(Stop::Parked {
+                    code: crate::outbox::REJECTED_CODE.into(),
+                    message: format!(
+                        "the platform rejected community request {id}: {}",
+                        if review.remark.is_empty() {
+                            "no remark"
+                        } else {
+                            review.remark.as_str()
+                        }
+                    ),
+                });
+            }
+        }
+    }
+    Ok(r)
 }
 
 /// Normalized: case, spaces and punctuation do not make a second community.

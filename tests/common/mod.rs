@@ -6,6 +6,8 @@ pub mod daemon;
 pub mod engine;
 pub mod fake_gateway;
 pub mod photo_server;
+pub mod spi;
+pub mod webhook;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
