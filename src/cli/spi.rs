@@ -24,13 +24,16 @@ pub enum SpiCommand {
 pub struct SpiListArgs {
     #[command(flatten)]
     pub config: ConfigArg,
+    /// Only this tenant's callbacks (an unknown name is an error).
     #[arg(long)]
     pub tenant: Option<String>,
     /// booking, lease-confirm, phone-record, payment or community-status.
     #[arg(long = "type", value_parser = ["booking", "lease-confirm", "phone-record", "payment", "community-status"])]
     pub callback_type: Option<String>,
+    /// The most callbacks shown, newest first.
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+    /// `text` (one line per callback) or `json`; phone numbers are masked in both.
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub format: String,
 }
@@ -38,6 +41,9 @@ pub struct SpiListArgs {
 pub async fn run(args: SpiArgs) -> anyhow::Result<ExitCode> {
     let SpiCommand::List(a) = args.command;
     let cfg = Config::load(&a.config.config)?;
+    if let Some(t) = &a.tenant {
+        cfg.check_tenant(t)?;
+    }
     let Some(outbox) = Outbox::open_existing(&cfg.state_database).await? else {
         println!("no state database yet: no callbacks");
         return Ok(ExitCode::SUCCESS);
