@@ -5,6 +5,7 @@ mod check;
 mod completions;
 mod demo;
 mod demo_spi;
+mod demo_tmall;
 mod dry_run;
 mod explain;
 mod fixtures;
