@@ -295,6 +295,18 @@ async fn equal_to_source(backend: Backend) {
             "{backend:?}: a phone or ID number is kept"
         );
     }
+
+    // `rentsync check` compares the three views with the contract (types where declared).
+    let config = config_with_trade(&env, "[tenant.trade]\nenabled = true\n");
+    let (_, out) = cli(&config, &["check"]);
+    for v in [
+        "rentsync_leases",
+        "rentsync_bills",
+        "rentsync_booking_feedback",
+    ] {
+        let line = format!("ok   tenant t1: view {v}: columns and types match the contract");
+        assert!(out.contains(&line), "{backend:?}: {line:?} not in:\n{out}");
+    }
     env.cleanup().await;
 }
 
@@ -366,6 +378,42 @@ async fn a_retried_bill_push_reuses_its_trade_id_and_is_recorded_once() {
         assert_eq!(t.status, "done");
     }
     assert!(trade_ids_are_valid(notes.values()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_with_120_bills_is_pushed_in_calls_of_at_most_50() {
+    let env = Env::new(Backend::Sqlite, 0, |_| {}).await;
+    let outbox = Outbox::open(&env.state_url, 4).await.expect("state db");
+    env.exec(
+        "INSERT INTO leases (id, lease_no, flats_tag, room_code, renter_name, renter_phone, \
+         begin_date, end_date, status, pay_months, rent) VALUES (1, 'HT-LONG', 1, '100100', \
+         '钱多', '13900001111', '2026-01-01', '2035-12-31', 1, 1, 2000)",
+    )
+    .await;
+    let mut values = Vec::new();
+    for k in 0..120 {
+        values.push(format!(
+            "({}, 'HT-LONG-{k:03}', 1, 'rent', 0, 2000, 0, '2026-01-01', '2026-01-31')",
+            k + 1
+        ));
+    }
+    env.exec(&format!(
+        "INSERT INTO bills (id, bill_no, lease_id, kind, status, amount, paid, period_start, \
+         period_end) VALUES {}",
+        values.join(", ")
+    ))
+    .await;
+    round(&env, &outbox).await;
+    let platform = env.h.sandbox.trade();
+    assert_eq!(platform.bills.len(), 120, "every bill arrives");
+    let mut per_push: BTreeMap<String, usize> = BTreeMap::new();
+    for b in platform.bills.values() {
+        *per_push.entry(b.trade_id.clone()).or_default() += 1;
+    }
+    let mut sizes: Vec<usize> = per_push.into_values().collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, vec![20, 50, 50], "pushes of at most 50 bills");
+    env.cleanup().await;
 }
 
 fn trade_ids_are_valid<'a>(ids: impl Iterator<Item = &'a String>) -> bool {

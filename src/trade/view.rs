@@ -37,6 +37,36 @@ pub const BILL_COLUMNS: &str = "bill_no, lease_no, bill_type, bill_status, bill_
 pub const BOOKING_FEEDBACK_COLUMNS: &str = "reservation_no, room_code, reserve_status, \
     out_biz_no, final_look_time, looker_name, looker_phone, audit_comment";
 
+/// The BIGINT columns of the three views; every other column is TEXT (`rentsync check`).
+const INTEGER_COLUMNS: &[&str] = &[
+    "flats_tag",
+    "renter_gender",
+    "card_type",
+    "lease_status",
+    "lease_type",
+    "pay_type",
+    "rent_fen",
+    "deposit_fen",
+    "free_deposit",
+    "rebate_fen",
+    "renew_lease",
+    "renew_num",
+    "bill_type",
+    "bill_status",
+    "bill_fen",
+    "paid_fen",
+    "min_pay_fen",
+    "discount_fen",
+    "deduction_fen",
+    "pay_status",
+    "pay_lock",
+];
+
+/// True for a BIGINT column of the trade views.
+pub fn is_integer_column(column: &str) -> bool {
+    INTEGER_COLUMNS.contains(&column)
+}
+
 /// Columns whose values are personal data: never shown.
 const PRIVATE: [&str; 4] = ["renter_phone", "card_no", "renter_name", "looker_phone"];
 
