@@ -111,6 +111,24 @@ async fn equal_to_source(backend: Backend) {
         .await
         .expect("bills view");
     let platform = env.h.sandbox.trade();
+    // Booking answers from the view, as the operator wrote them (the agent's phone included).
+    let answers = view::read_all(
+        &env.op,
+        view::BOOKING_FEEDBACK,
+        view::BOOKING_FEEDBACK_COLUMNS,
+        view::booking_feedback,
+    )
+    .await
+    .expect("booking feedback view");
+    assert!(!answers.is_empty(), "the fixtures have booking answers");
+    for a in &answers {
+        assert_eq!(
+            platform.reservations.get(&a.key),
+            Some(&serde_json::to_value(&a.wire).unwrap()),
+            "{backend:?}: booking {}",
+            a.key
+        );
+    }
     let mut valid_leases = 0;
     let mut invalid = Vec::new();
     for l in &leases {
@@ -353,8 +371,22 @@ async fn a_retried_bill_push_reuses_its_trade_id_and_is_recorded_once() {
     assert!(!notes.is_empty(), "lost answers are retried");
     // The platform answers again: every retry sends the trade_id it kept.
     env.h.sandbox.set_faults(FaultConfig::default());
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    round(&env, &outbox).await;
+    // Each waits out its jittered backoff (a push retried twice already waits up to 4 s).
+    let started = Instant::now();
+    loop {
+        round_with(&env, &outbox, Duration::from_secs(60)).await;
+        let waiting = outbox
+            .task_list(Some(TENANT), Some(BILL_ORDER_KIND), None, 10_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|t| notes.contains_key(&t.key) && t.status != "done")
+            .count();
+        if waiting == 0 || started.elapsed() > Duration::from_secs(20) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let after = env.h.sandbox.trade();
     assert!(
         after.bill_repeats >= notes.len() as u64,
@@ -601,6 +633,11 @@ async fn the_daemon_sends_a_new_lease_row_and_status_shows_the_broken_ones() {
     assert_eq!(
         env.h.sandbox.trade().leases["HT-NEW-1"]["sale_amount"],
         "3200.5"
+    );
+    let (_, metrics) = daemon.get("/metrics").await;
+    assert!(
+        metrics.contains("rentsync_tasks{tenant=\"t1\",kind=\"lease_order\",status=\"invalid\"}"),
+        "invalid leases are not in /metrics:\n{metrics}"
     );
     let log = daemon.log();
     for p in phones.iter().chain(["13912345678".to_string()].iter()) {
