@@ -236,6 +236,8 @@ pub struct TenantConfig {
     pub ka: Option<crate::spi::KaConfig>,
     /// This tenant's SPI callbacks: public URL, AES key, delivery to the operator.
     pub spi: Option<crate::spi::TenantSpiConfig>,
+    /// Leases, bills and booking feedback read from the trade views (docs/TRADE.md).
+    pub trade: Option<crate::trade::TradeConfig>,
 }
 
 fn default_long_edge() -> u32 {
@@ -329,6 +331,11 @@ impl Config {
             }
             if let Some(spi) = &t.spi {
                 for p in spi.problems(t.source_database.as_deref()) {
+                    problems.push(format!("tenant {:?}: {p}", t.name));
+                }
+            }
+            if let Some(trade) = &t.trade {
+                for p in trade.problems(t.source_database.as_deref()) {
                     problems.push(format!("tenant {:?}: {p}", t.name));
                 }
             }

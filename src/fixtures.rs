@@ -13,6 +13,8 @@ use rand::{Rng, SeedableRng};
 
 use crate::db::{Db, Dialect};
 
+mod trade;
+
 pub const POSTGRES_SCHEMA: &str = include_str!("../fixtures/postgres/schema.sql");
 pub const MYSQL_SCHEMA: &str = include_str!("../fixtures/mysql/schema.sql");
 pub const SQLITE_SCHEMA: &str = include_str!("../fixtures/sqlite/schema.sql");
@@ -79,6 +81,10 @@ pub struct GenStats {
     pub rooms: usize,
     pub photos: usize,
     pub broken: usize,
+    /// Trade rows (docs/TRADE.md): leases, their bills, answers to viewing bookings.
+    pub leases: usize,
+    pub bills: usize,
+    pub booking_answers: usize,
 }
 
 impl GenStats {
@@ -269,6 +275,8 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
     let mut building_id = 0u64;
     let mut room_id = 0u64;
     let mut current_community = new_community(&mut rng, &mut communities, &mut stats);
+    // Listings a sample lease can be for.
+    let mut leasable: Vec<trade::Leasable> = Vec::new();
     let tel = |rng: &mut StdRng, broken: bool| -> String {
         if broken {
             format!("138{:08}", rng.gen_range(0..100_000_000))
@@ -330,6 +338,7 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
                 &mut stats,
                 &mut rng,
             );
+            leasable.push(((flat_id * 100).to_string(), 1, None));
             stats.whole_flats += 1;
         } else if roll < 0.8 {
             // 合租: a flat of 3 bedrooms, each its own listing
@@ -402,10 +411,12 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
                 );
                 for r in 0..rng.gen_range(3..9) {
                     room_id += 1;
+                    let door = format!("{:02}{:02}", r / 4 + 2, r + 1 + t * 10);
+                    if r == 0 {
+                        leasable.push((type_id.to_string(), 2, Some(door.clone())));
+                    }
                     rooms.rows.push(format!(
-                        "({room_id}, {type_id}, '{:02}{:02}', {}, {}, FALSE)",
-                        r / 4 + 2,
-                        r + 1 + t * 10,
+                        "({room_id}, {type_id}, '{door}', {}, {}, FALSE)",
                         r / 4 + 2,
                         b(rng.gen_bool(0.6)),
                     ));
@@ -450,12 +461,13 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
     )
     .execute(&db.pool)
     .await?;
+    trade::generate(db, &leasable, opts, &mut rng, &mut stats).await?;
     advance_sequences(db).await?;
     Ok(stats)
 }
 
 /// The sample tables, each with an `id` the generator sets explicitly.
-pub const TABLES: [&str; 7] = [
+pub const TABLES: [&str; 10] = [
     "communities",
     "buildings",
     "flats",
@@ -463,6 +475,9 @@ pub const TABLES: [&str; 7] = [
     "room_types",
     "rooms",
     "photos",
+    "leases",
+    "bills",
+    "booking_answers",
 ];
 
 /// Rows were inserted with explicit ids, which PostgreSQL's identity sequences do not see: move

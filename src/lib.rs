@@ -22,4 +22,5 @@ pub mod secret;
 pub mod source;
 pub mod spi;
 pub mod tmall;
+pub mod trade;
 pub mod worker;

@@ -40,7 +40,8 @@ async fn answer(h: &Harness, method: &str, biz: &Value) -> (String, String, Stri
     }
 }
 
-/// A sandbox with a community, an uploaded image, an operator and room 100001 already in place.
+/// A sandbox with a community, an uploaded image, an operator, room 100001 and lease L1 already
+/// in place.
 struct Seed {
     h: Harness,
     comm_req_id: String,
@@ -88,6 +89,9 @@ impl Seed {
         };
         let room = seed.base(DISPERSION);
         assert_eq!(answer(&seed.h, DISPERSION, &room).await.0, "10000");
+        // Bills need their lease on the platform.
+        let lease = seed.base(LEASE);
+        assert_eq!(answer(&seed.h, LEASE, &lease).await.0, "10000");
         seed
     }
 
@@ -823,4 +827,28 @@ async fn retried_bill_push_gets_the_same_answer() {
     let again = s.h.client.call_raw(BILL, &b.to_string()).await.unwrap();
     assert_eq!(first.node, again.node);
     assert!(first.node.contains("B1"));
+}
+
+#[tokio::test]
+async fn bills_of_an_unknown_lease_are_refused() {
+    let s = Seed::new().await;
+    let mut b = s.base(BILL);
+    b["bills"][0]["lease_no"] = json!("NO-SUCH-LEASE");
+    let (code, sub, msg) = answer(&s.h, BILL, &b).await;
+    assert_eq!(
+        (code.as_str(), sub.as_str()),
+        ("40004", "isv.lease-not-exist"),
+        "{msg}"
+    );
+    assert!(msg.contains("lease_no"), "{msg}");
+}
+
+#[tokio::test]
+async fn only_an_id_card_is_taken_as_card_type() {
+    let s = Seed::new().await;
+    let mut l = s.base(LEASE);
+    l["card_type"] = json!(1);
+    let (code, _, msg) = answer(&s.h, LEASE, &l).await;
+    assert_eq!(code, "40002", "{msg}");
+    assert!(msg.contains("card_type"), "{msg}");
 }

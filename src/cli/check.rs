@@ -96,6 +96,9 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         match Db::connect(url, 1).await {
             Ok(db) => {
                 views::compare(&t.name, &db, &mut report).await;
+                if let Some(trade) = t.trade.as_ref().filter(|tr| tr.enabled) {
+                    views::compare_trade(&t.name, &db, trade, &mut report).await;
+                }
                 db.pool.close().await;
             }
             Err(e) => report.line(false, format!("tenant {}: source_database: {e:#}", t.name)),

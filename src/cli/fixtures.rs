@@ -38,7 +38,7 @@ pub async fn run(args: FixturesArgs) -> anyhow::Result<ExitCode> {
     )
     .await?;
     println!(
-        "{}: {} listings ({} whole flats, {} bedrooms, {} room types, {} rooms), {} photos, {} meant to break rules, in {:.1} s",
+        "{}: {} listings ({} whole flats, {} bedrooms, {} room types, {} rooms), {} photos, {} meant to break rules; {} leases, {} bills, {} booking answers; in {:.1} s",
         redact(&args.db),
         stats.listings(),
         stats.whole_flats,
@@ -47,6 +47,9 @@ pub async fn run(args: FixturesArgs) -> anyhow::Result<ExitCode> {
         stats.rooms,
         stats.photos,
         stats.broken,
+        stats.leases,
+        stats.bills,
+        stats.booking_answers,
         started.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)

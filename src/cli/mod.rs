@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand. `main` parses, calls [`run`], and sets the exit code.
 
+mod booking;
 mod call;
 mod check;
 mod completions;
@@ -22,6 +23,7 @@ mod status;
 mod tasks;
 mod tmall;
 mod tour;
+mod trade;
 
 pub use dry_run::dry_run;
 pub use resync::{resync, ResyncSummary};
@@ -95,6 +97,10 @@ pub enum Command {
     Ka(ka::KaArgs),
     /// The platform's callbacks the SPI endpoint stored (phone numbers masked).
     Spi(spi::SpiArgs),
+    /// Answer a viewing booking (reservation.feedback.sync).
+    Booking(booking::BookingArgs),
+    /// Leases, bills and booking feedback from the trade views: one round now.
+    Trade(trade::TradeArgs),
 }
 
 /// Where a subcommand finds its tenant: a config file, or flags for a one-off call.
@@ -148,6 +154,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Man => completions::man(),
         Command::Ka(args) => ka::run(args).await,
         Command::Spi(args) => spi::run(args).await,
+        Command::Booking(args) => booking::run(args).await,
+        Command::Trade(args) => trade::run(args).await,
     }
 }
 

@@ -265,6 +265,25 @@ impl Daemon {
                 ));
             }
         }
+        // Trade view pollers (docs/TRADE.md): leases, bills, booking feedback.
+        for t in &rt.cfg.tenants {
+            let (Some(trade), Some(url)) = (t.trade.as_ref(), t.source_database.as_ref()) else {
+                continue;
+            };
+            let Some(ctx) = rt.tenants.iter().find(|c| c.name == t.name) else {
+                continue;
+            };
+            if trade.enabled {
+                tasks.spawn(crate::trade::poller::trade_poll_loop(
+                    rt.outbox.clone(),
+                    t.name.clone(),
+                    trade.clone(),
+                    url.clone(),
+                    ctx.task_wake.clone(),
+                    cancel.clone(),
+                ));
+            }
+        }
         // Per tenant, a loop for its tasks (deliveries, lease and bill syncs, feedback) when it
         // has any handler configured.
         for t in &rt.tenants {

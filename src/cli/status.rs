@@ -101,6 +101,14 @@ pub async fn status_report_of(
             failures.max(1) as usize,
         )
         .await?;
+    report.invalid_tasks = outbox
+        .task_list(
+            only,
+            None,
+            Some(crate::outbox::ItemStatus::Invalid),
+            failures.max(1) as usize,
+        )
+        .await?;
     report.callbacks = outbox.spi_counts().await?;
     Ok(report)
 }

@@ -24,5 +24,32 @@ pub fn handlers(rt: &Runtime, tenant: &str) -> Vec<Arc<dyn TaskHandler>> {
                 "SPI deliveries cannot start; they wait in the outbox"),
         }
     }
+    // Lease, bill and booking-feedback syncs, for a tenant with a [tenant.trade] block (the
+    // views are read only when it is enabled; a decision queued by `rentsync booking feedback`
+    // is worked either way).
+    if cfg.trade.is_none() {
+        return out;
+    }
+    match cfg
+        .client_config()
+        .and_then(crate::alipay::AlipayClient::new)
+    {
+        Ok(client) => {
+            let ctx = rt.tenants.iter().find(|t| t.name == tenant).cloned();
+            let source = ctx
+                .as_ref()
+                .and_then(|c| c.source.as_ref())
+                .map(|s| s.db.clone());
+            out.extend(crate::trade::handlers::handlers(
+                crate::trade::handlers::TradeCalls {
+                    client,
+                    ctx,
+                    source,
+                },
+            ));
+        }
+        Err(e) => tracing::error!(%tenant, error = %format!("{e:#}"),
+            "trade syncs cannot start; they wait in the outbox"),
+    }
     out
 }

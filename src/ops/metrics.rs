@@ -47,6 +47,24 @@ pub async fn render(rt: &Runtime, ready: bool) -> String {
     }
     family(
         &mut out,
+        "rentsync_tasks",
+        "gauge",
+        "Tasks (deliveries, lease, bill and booking-feedback syncs) by tenant, kind and status.",
+    );
+    if let Ok(rows) = rt.outbox.task_counts().await {
+        for c in rows {
+            let _ = writeln!(
+                out,
+                "rentsync_tasks{{tenant=\"{}\",kind=\"{}\",status=\"{}\"}} {}",
+                esc(&c.tenant),
+                esc(&c.kind),
+                esc(&c.status),
+                c.count
+            );
+        }
+    }
+    family(
+        &mut out,
         "rentsync_items_live_with_older_values",
         "gauge",
         "Invalid rooms the platform may still show at the values it last accepted.",

@@ -59,6 +59,12 @@ const MIGRATIONS: &[Migration] = &[
         mysql: include_str!("../../migrations/mysql/0010_tmall_bans.sql"),
         sqlite: include_str!("../../migrations/sqlite/0010_tmall_bans.sql"),
     },
+    Migration {
+        version: 13,
+        postgres: include_str!("../../migrations/postgres/0013_trade.sql"),
+        mysql: include_str!("../../migrations/mysql/0013_trade.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0013_trade.sql"),
+    },
 ];
 
 /// Applies pending migrations; returns the versions applied. Replicas that start together

@@ -10,6 +10,7 @@ mod ka;
 mod migrate;
 mod review;
 mod tasks;
+mod trade;
 mod warnings;
 
 use std::collections::BTreeMap;
@@ -27,6 +28,7 @@ pub use ka::KaAccount;
 pub use migrate::migrate;
 pub use review::{CommunityStatus, REJECTED_CODE};
 pub use tasks::{task_add_on, Task, TaskCount, TaskOutcome, TaskPut, TaskRow};
+pub use trade::Sent;
 pub use warnings::WarningRow;
 
 use crate::db::Db;

@@ -26,6 +26,8 @@ pub struct StatusReport {
     pub tasks: Vec<TaskCount>,
     /// Tasks given up ("dead": refused, or out of attempts), newest first.
     pub dead_tasks: Vec<TaskRow>,
+    /// Tasks whose source row breaks a rule (never sent until it is fixed), newest first.
+    pub invalid_tasks: Vec<TaskRow>,
     /// Stored SPI callbacks: (tenant, type, count).
     pub callbacks: Vec<(String, String, i64)>,
 }
@@ -155,6 +157,22 @@ impl StatusReport {
                     t.key,
                     t.attempts,
                     t.last_code.as_deref().unwrap_or("-"),
+                    t.last_error.as_deref().unwrap_or("")
+                );
+            }
+        }
+        if !self.invalid_tasks.is_empty() {
+            let _ = writeln!(
+                out,
+                "\ntasks that break a rule (fix the source row; they are never sent as they are):"
+            );
+            for t in &self.invalid_tasks {
+                let _ = writeln!(
+                    out,
+                    "  {} {} {}: {}",
+                    t.tenant,
+                    t.kind,
+                    t.key,
                     t.last_error.as_deref().unwrap_or("")
                 );
             }

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::answer::Answer;
-use super::store::{room_key, Store, StoredImage, StoredOperator, StoredRoom};
+use super::store::{room_key, Store, StoredBill, StoredImage, StoredOperator, StoredRoom};
 use crate::plan::rules::image_kind;
 
 /// The host of issued image URLs: `.invalid` can never resolve, so nothing leaves the machine.
@@ -94,9 +94,21 @@ pub fn apply(store: &mut Store, app_id: &str, method: &str, biz: &Value, today: 
             }
         }
         "reservation.feedback.sync" => {
-            store
+            let no = text("reservation_no").unwrap_or_default();
+            let before = store
                 .reservations
-                .insert(text("reservation_no").unwrap_or_default(), biz.clone());
+                .get(&no)
+                .and_then(|r| r["reserve_status"].as_str());
+            // Spec §2.8: CANCEL only after a SUCCESS.
+            if text("reserve_status").as_deref() == Some("CANCEL") && before != Some("SUCCESS") {
+                return Answer::error(
+                    method,
+                    "40004",
+                    "isv.reserve-status-invalid",
+                    "reserve_status: CANCEL is allowed only after SUCCESS",
+                );
+            }
+            store.reservations.insert(no, biz.clone());
             Answer::success(method, json!({}))
         }
         "lease.order.sync" => {
@@ -112,19 +124,7 @@ pub fn apply(store: &mut Store, app_id: &str, method: &str, biz: &Value, today: 
             }
             None => unknown(method, "lease_code", "lease"),
         },
-        "bill.order.sync" => {
-            let trade_id = text("trade_id").unwrap_or_default();
-            let result = store.bill_pushes.entry(trade_id).or_insert_with(|| {
-                let list: Vec<String> = biz["bills"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|b| json!({ "billNo": b["bill_no"], "status": "1" }).to_string())
-                    .collect();
-                json!({ "result_bill_list": list })
-            });
-            Answer::success(method, result.clone())
-        }
+        "bill.order.sync" => bill_push(store, method, biz),
         "bill.order.download" | "renter.idinfo.query" | "renter.zhima.query" => {
             Answer::success(method, json!({ "status_value": "1" }))
         }
@@ -210,6 +210,40 @@ fn room_sync(store: &mut Store, method: &str, biz: &Value, flats_tag: i64) -> An
         },
     );
     Answer::success(method, json!({}))
+}
+
+/// A push answered by `trade_id`: a repeat gets the first answer and stores nothing; a new one
+/// needs every bill's lease on the platform and stores the bills.
+fn bill_push(store: &mut Store, method: &str, biz: &Value) -> Answer {
+    let trade_id = biz["trade_id"].as_str().unwrap_or_default().to_string();
+    if let Some(first) = store.bill_pushes.get(&trade_id) {
+        store.bill_repeats += 1;
+        return Answer::success(method, first.clone());
+    }
+    let bills: Vec<&Value> = biz["bills"].as_array().into_iter().flatten().collect();
+    for (i, b) in bills.iter().enumerate() {
+        let lease = b["lease_no"].as_str().unwrap_or_default();
+        if !store.leases.contains_key(lease) {
+            return unknown(method, &format!("bills[{i}].lease_no"), "lease");
+        }
+    }
+    let mut list = Vec::with_capacity(bills.len());
+    for b in bills {
+        let no = b["bill_no"].as_str().unwrap_or_default().to_string();
+        let pushes = store.bills.get(&no).map_or(0, |s| s.pushes);
+        store.bills.insert(
+            no.clone(),
+            StoredBill {
+                bill: b.clone(),
+                pushes: pushes + 1,
+                trade_id: trade_id.clone(),
+            },
+        );
+        list.push(json!({ "billNo": no, "status": "1" }).to_string());
+    }
+    let answer = json!({ "result_bill_list": list });
+    store.bill_pushes.insert(trade_id, answer.clone());
+    Answer::success(method, answer)
 }
 
 fn unknown(method: &str, field: &str, what: &str) -> Answer {

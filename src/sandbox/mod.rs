@@ -35,7 +35,7 @@ pub use faults::{Fault, FaultConfig, Faults};
 /// Largest request body the gateway reads; beyond it the answer is HTTP 413.
 const MAX_BODY_BYTES: usize = 24 << 20;
 pub use limits::LimitConfig;
-pub use store::{Store, StoredRoom};
+pub use store::{Store, StoredBill, StoredRoom};
 
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
@@ -73,6 +73,17 @@ impl SandboxConfig {
             spi_aes_key: None,
         }
     }
+}
+
+/// A copy of what the trade methods stored.
+#[derive(Debug, Clone, Default)]
+pub struct TradeState {
+    /// `lease_code` → the last accepted lease.order.sync (its status updated by lease.state.sync).
+    pub leases: std::collections::BTreeMap<String, Value>,
+    pub bills: std::collections::BTreeMap<String, StoredBill>,
+    pub reservations: std::collections::BTreeMap<String, Value>,
+    /// Pushes that repeated a `trade_id`.
+    pub bill_repeats: u64,
 }
 
 /// Shared by every request handler.
@@ -167,6 +178,17 @@ impl SandboxState {
             .clone()
     }
 
+    /// What the trade methods stored (leases, bills, booking answers), for in-process tests.
+    pub fn trade(&self) -> TradeState {
+        let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        TradeState {
+            leases: store.leases.clone(),
+            bills: store.bills.clone(),
+            reservations: store.reservations.clone(),
+            bill_repeats: store.bill_repeats,
+        }
+    }
+
     pub fn stats_json(&self) -> Value {
         self.stats.to_json()
     }
@@ -256,6 +278,12 @@ async fn state(State(sb): State<SandboxState>) -> Json<Value> {
         "leases": store.leases.len(),
         "reservations": store.reservations.len(),
         "bill_pushes": store.bill_pushes.len(),
+        "bills": store.bills,
+        "bill_repeats": store.bill_repeats,
+        "lease_codes": store.leases.keys().collect::<Vec<_>>(),
+        "reservation_answers": store.reservations.iter()
+            .map(|(k, v)| (k.clone(), v["reserve_status"].clone()))
+            .collect::<std::collections::BTreeMap<_, _>>(),
         "housing": {
             "communities": store.housing.communities,
             "attachments": store.housing.attachments.len(),

@@ -22,6 +22,15 @@ pub struct StoredRoom {
     pub state_calls: u64,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StoredBill {
+    /// The bill as last pushed.
+    pub bill: Value,
+    /// Pushes that carried it; a retried push (same `trade_id`) does not count.
+    pub pushes: u64,
+    pub trade_id: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredImage {
     pub bytes: usize,
@@ -52,6 +61,12 @@ pub struct Store {
     pub bill_pushes: HashMap<String, Value>,
     pub leases: BTreeMap<String, Value>,
     pub reservations: BTreeMap<String, Value>,
+    /// Bills by `bill_no`, as last pushed, with how many pushes (new `trade_id`s) carried them.
+    #[serde(default)]
+    pub bills: BTreeMap<String, StoredBill>,
+    /// `bill.order.sync` calls that repeated a `trade_id` (answered from memory, nothing stored).
+    #[serde(default)]
+    pub bill_repeats: u64,
     pub next_id: u64,
     /// The `alipay.commerce.housing.*` objects, apart from the renthouse ones.
     #[serde(default)]

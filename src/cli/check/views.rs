@@ -42,57 +42,88 @@ fn is_text_type(t: &str) -> bool {
 
 pub(super) async fn compare(tenant: &str, db: &Db, report: &mut Report) {
     for v in VIEWS {
-        let what = format!("tenant {tenant}: view {}", v.name);
-        // No rows: presence is checked here, types below, where the message can name them.
-        let sql = format!(
-            "SELECT {} FROM {} LIMIT 0",
-            v.contract_columns().join(", "),
-            v.name
+        let integer = |c: &str| INTEGER_COLUMNS.contains(&c);
+        compare_view(tenant, db, v.name, &v.contract_columns(), &integer, report).await;
+    }
+}
+
+/// The trade views (docs/TRADE.md), when `[tenant.trade]` is enabled: the same checks.
+pub(super) async fn compare_trade(
+    tenant: &str,
+    db: &Db,
+    trade: &crate::trade::TradeConfig,
+    report: &mut Report,
+) {
+    use crate::trade::view;
+    let mut views = Vec::new();
+    if trade.lease_views {
+        views.push((view::LEASES, view::LEASE_COLUMNS));
+        views.push((view::BILLS, view::BILL_COLUMNS));
+    }
+    if trade.booking_feedback_view {
+        views.push((view::BOOKING_FEEDBACK, view::BOOKING_FEEDBACK_COLUMNS));
+    }
+    for (name, columns) in views {
+        let columns: Vec<String> = columns.split(',').map(|c| c.trim().to_string()).collect();
+        compare_view(tenant, db, name, &columns, &view::is_integer_column, report).await;
+    }
+}
+
+/// One view: every contract column present, each of the contract's type.
+async fn compare_view(
+    tenant: &str,
+    db: &Db,
+    name: &str,
+    columns: &[String],
+    integer: &dyn Fn(&str) -> bool,
+    report: &mut Report,
+) {
+    let what = format!("tenant {tenant}: view {name}");
+    // No rows: presence is checked here, types below, where the message can name them.
+    let sql = format!("SELECT {} FROM {name} LIMIT 0", columns.join(", "));
+    if let Err(e) = sqlx::query(&sql).fetch_all(&db.pool).await {
+        report.line(
+            false,
+            format!("{what}: SELECT of the contract columns failed: {e}"),
         );
-        if let Err(e) = sqlx::query(&sql).fetch_all(&db.pool).await {
-            report.line(
-                false,
-                format!("{what}: SELECT of the contract columns failed: {e}"),
-            );
+        return;
+    }
+    let types = match column_types(db, name).await {
+        Ok(t) => t,
+        Err(e) => {
+            report.line(false, format!("{what}: cannot read its column types: {e}"));
+            return;
+        }
+    };
+    let mut wrong = Vec::new();
+    for col in columns {
+        let Some((_, ty)) = types.iter().find(|(c, _)| c == col) else {
             continue;
-        }
-        let types = match column_types(db, v.name).await {
-            Ok(t) => t,
-            Err(e) => {
-                report.line(false, format!("{what}: cannot read its column types: {e}"));
-                continue;
-            }
         };
-        let mut wrong = Vec::new();
-        for col in v.contract_columns() {
-            let Some((_, ty)) = types.iter().find(|(c, _)| *c == col) else {
-                continue;
-            };
-            let integer = INTEGER_COLUMNS.contains(&col.as_str());
-            let fits = if integer {
-                is_integer_type(ty)
-            } else {
-                is_text_type(ty)
-            };
-            if !fits {
-                let want = if integer { "BIGINT" } else { "TEXT" };
-                wrong.push(format!("{col} is {ty}, the contract says {want}"));
-            }
-        }
-        if wrong.is_empty() {
-            report.line(
-                true,
-                format!("{what}: columns and types match the contract"),
-            );
+        let integer = integer(col);
+        let fits = if integer {
+            is_integer_type(ty)
         } else {
-            report.line(
-                false,
-                format!(
-                    "{what}: {}; CAST them in the view (docs/SOURCE_CONTRACT.md)",
-                    wrong.join("; ")
-                ),
-            );
+            is_text_type(ty)
+        };
+        if !fits {
+            let want = if integer { "BIGINT" } else { "TEXT" };
+            wrong.push(format!("{col} is {ty}, the contract says {want}"));
         }
+    }
+    if wrong.is_empty() {
+        report.line(
+            true,
+            format!("{what}: columns and types match the contract"),
+        );
+    } else {
+        report.line(
+            false,
+            format!(
+                "{what}: {}; CAST them in the view (docs/SOURCE_CONTRACT.md)",
+                wrong.join("; ")
+            ),
+        );
     }
 }
 

@@ -21,7 +21,10 @@ pub fn lease_order(f: &mut Fields) {
     f.string("renter_name", true, 64);
     f.string("renter_phone", true, 32);
     f.str_enum("renter_gender", false, &["1", "2"]);
-    f.int("card_type", false, 0, 8);
+    // Eight ID types are listed, but only 0 (ID card) is supported (spec §2.9).
+    if f.int("card_type", false, 0, 8).is_some_and(|t| t != 0) {
+        f.invalid("card_type", "only 0 (ID card) is supported");
+    }
     f.string("card_no", false, 32);
     let begin = f.date("begin_date", true);
     let end = f.date("end_date", true);
