@@ -13,6 +13,7 @@ use std::process::Command;
 
 use common::engine::{Backend, Env};
 use rentsync::cli::{dry_run, resync, Runtime};
+use rentsync::fixtures::GenOptions;
 use rentsync::report::{Format, Lang, ReportMeta};
 
 fn chromium() -> &'static str {
@@ -139,7 +140,17 @@ fn check_layout(page: &Path, width: u32, name: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dry_run_and_status_reports_render_in_a_browser() {
-    let env = Env::new(Backend::Sqlite, 150, |_| {}).await;
+    let env = Env::with_options(
+        Backend::Sqlite,
+        GenOptions {
+            listings: 150,
+            broken_rate: 0.05,
+            bad_photo_rate: 0.1,
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .await;
     let cfg = env.config(500.0, 5);
     let mut report = dry_run(&cfg, 1000).await.unwrap();
     report.meta = ReportMeta::of_config(Lang::En, &cfg, None);
@@ -201,9 +212,15 @@ async fn dry_run_and_status_reports_render_in_a_browser() {
     assert!(dom.contains("class=\"status\""), "{dom}");
     assert!(dom.contains("class=\"failures\""), "failures table: {dom}");
     assert!(dom.contains("invalid"), "{dom}");
-    if !status.recent_warnings.is_empty() {
-        assert!(dom.contains("class=\"photos\""), "photo warnings: {dom}");
-    }
+    assert!(
+        !status.recent_warnings.is_empty(),
+        "the fixture has rooms with photos that cannot be used"
+    );
+    assert!(dom.contains("class=\"photos\""), "photo warnings: {dom}");
+    assert!(
+        dom.contains("<img class=\"thumb\" src=\"data:image/jpeg;base64,"),
+        "a thumbnail of a photo as the platform gets it: {dom}"
+    );
     assert!(
         html.len() < 2_000_000,
         "a bounded page: {} bytes",

@@ -37,7 +37,7 @@ fn tenant(doc: &mut Doc, t: &TenantPlan) {
     doc.blocks.push(Block::Cards(
         t.actions()
             .iter()
-            .map(|(label, n, bad)| (lang.t(*label).to_string(), *n, *bad))
+            .map(|(label, n, bad)| (lang.t(label).to_string(), *n, *bad))
             .collect(),
     ));
     rooms(doc, "Rooms to create", "creates", &t.creates);

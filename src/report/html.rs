@@ -31,11 +31,12 @@ dl.meta div{display:flex}\
 .scroll{overflow-x:auto;max-width:100%;margin:.6em 0}\
 table{border-collapse:collapse;min-width:100%}th,td{border:1px solid #d0d7de;padding:.35em .6em;text-align:left;vertical-align:top}\
 th{background:#f3f6fa;white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\
-td{overflow-wrap:normal;word-break:normal}td code{overflow-wrap:anywhere}\
+td{overflow-wrap:normal;word-break:normal;min-width:4.5em}td.s{white-space:nowrap}td.w{min-width:16em}td code{overflow-wrap:anywhere}\
+details summary{cursor:pointer;color:#1677ff}\
 .bad{color:#b42318}.ok{color:#067647}code{background:#f3f6fa;padding:0 .25em;border-radius:3px}\
 .cards{display:flex;gap:.6em;flex-wrap:wrap}.card{border:1px solid #d0d7de;border-radius:6px;padding:.5em .9em;min-width:8em;flex:1 1 8em}\
 .card b{display:block;font-size:1.5em}.more{color:#4b5868;font-style:italic}\
-ul.lines{margin:0;padding-left:1.1em}img.thumb{display:block;max-width:120px;height:auto;border:1px solid #d0d7de}";
+ul.lines{margin:0;padding-left:1.1em}img.thumb{display:block;max-width:120px;max-height:90px;width:auto;height:auto;border:1px solid #d0d7de}";
 
 pub fn render(doc: &Doc) -> String {
     let mut b = String::new();
@@ -124,18 +125,49 @@ pub fn render(doc: &Doc) -> String {
     b
 }
 
+/// Cells up to this many characters do not wrap (a code, a time); longer ones get room to.
+const SHORT: usize = 28;
+/// Lines shown in a cell before the rest fold into a `<details>` (no script needed to open it).
+const SHOWN_LINES: usize = 10;
+
+/// The class of a text cell by its length.
+fn width_class(s: &str) -> &'static str {
+    match s.chars().count() {
+        n if n <= SHORT => " class=\"s\"",
+        n if n > 3 * SHORT => " class=\"w\"",
+        _ => "",
+    }
+}
+
 fn cell(b: &mut String, c: &Cell) {
     let _ = match c {
-        Cell::Text(s) => write!(b, "<td>{}</td>", esc(s)),
-        Cell::Code(s) => write!(b, "<td><code>{}</code></td>", esc(s)),
+        Cell::Text(s) => write!(b, "<td{}>{}</td>", width_class(s), esc(s)),
+        Cell::Code(s) => write!(b, "<td{}><code>{}</code></td>", width_class(s), esc(s)),
         Cell::Num(n) => write!(b, "<td class=\"n\">{n}</td>"),
-        Cell::Bad(s) => write!(b, "<td class=\"bad\">{}</td>", esc(s)),
+        Cell::Bad(s) => write!(
+            b,
+            "<td class=\"bad{}\">{}</td>",
+            if s.chars().count() <= SHORT { " s" } else { "" },
+            esc(s)
+        ),
         Cell::Lines(lines) => {
-            b.push_str("<td><ul class=\"lines\">");
-            for l in lines {
+            b.push_str("<td class=\"w\"><ul class=\"lines\">");
+            for l in lines.iter().take(SHOWN_LINES) {
                 let _ = write!(b, "<li>{}</li>", esc(l));
             }
-            write!(b, "</ul></td>")
+            b.push_str("</ul>");
+            if lines.len() > SHOWN_LINES {
+                let _ = write!(
+                    b,
+                    "<details><summary>+{}</summary><ul class=\"lines\">",
+                    lines.len() - SHOWN_LINES
+                );
+                for l in &lines[SHOWN_LINES..] {
+                    let _ = write!(b, "<li>{}</li>", esc(l));
+                }
+                b.push_str("</ul></details>");
+            }
+            write!(b, "</td>")
         }
         Cell::Image { uri, alt } => write!(
             b,

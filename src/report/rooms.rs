@@ -113,7 +113,7 @@ impl<T> Bounded<T> {
     }
 }
 
-/// Fields that differ between two room payloads, in the new payload's order. Photos and the
+/// Fields that differ between two room payloads, by field name. Photos and the
 /// community are compared by count and presence only: the old payload holds the platform's URLs
 /// and codes, the new one stand-ins. Personal data is named, never shown.
 pub fn changes(old: &Value, new: &Value) -> Vec<Change> {
@@ -185,10 +185,10 @@ mod tests {
             "comm_req_id": "0", "owners_tel": "13900000000", "intro": "a", "floor_count": 3});
         let c = changes(&old, &new);
         let fields: Vec<&str> = c.iter().map(|c| c.field.as_str()).collect();
-        assert_eq!(fields, ["room_amount", "owners_tel", "floor_count"]);
-        assert_eq!(c[0].text(), "room_amount 租金: 2500.00 → 2600.00");
+        assert_eq!(fields, ["floor_count", "owners_tel", "room_amount"]);
+        assert_eq!(c[2].text(), "room_amount 租金: 2500.00 → 2600.00");
         assert!(!format!("{c:?}").contains("139"), "no phone number shown");
-        assert_eq!(c[2].old, "—");
+        assert_eq!(c[0].old, "—");
     }
 
     #[test]

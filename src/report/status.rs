@@ -163,12 +163,12 @@ fn split_message(room: &str, message: &str) -> Vec<(String, Option<String>)> {
         .split(&format!("; {prefix}"))
         .map(|part| {
             let part = part.strip_prefix(&prefix).unwrap_or(part);
-            match part.rsplit_once(" (source: ") {
-                Some((rule, source)) if source.ends_with(')') => (
-                    rule.to_string(),
-                    Some(source.trim_end_matches(')').to_string()),
-                ),
-                _ => (part.to_string(), None),
+            match part
+                .rsplit_once(" (source: ")
+                .and_then(|(rule, source)| Some((rule, source.strip_suffix(')')?)))
+            {
+                Some((rule, source)) => (rule.to_string(), Some(source.to_string())),
+                None => (part.to_string(), None),
             }
         })
         .collect()
@@ -194,6 +194,13 @@ mod tests {
                     Some("intro = 3000 characters".to_string())
                 ),
             ]
+        );
+        assert_eq!(
+            split_message("7", "room 7: owners_tel 电话: must be a 400 number (source: owners_tel (value withheld))"),
+            [(
+                "owners_tel 电话: must be a 400 number".to_string(),
+                Some("owners_tel (value withheld)".to_string())
+            )]
         );
         assert_eq!(
             split_message("1", "40004: 房源不存在"),

@@ -204,6 +204,12 @@ fn photos(doc: &mut Doc, r: &StatusReport) {
             };
             let sent = match (&p.preview, &p.no_preview) {
                 (Some(v), _) => Cell::Text(sent_text(lang, v)),
+                // The reason is in the warning column already when it is the same.
+                (None, Some(why))
+                    if p.warning.as_ref().is_some_and(|w| w.contains(why.as_str())) =>
+                {
+                    Cell::Bad(lang.t("not used").to_string())
+                }
                 (None, Some(why)) => Cell::Bad(format!(
                     "{}: {}",
                     lang.t("not used"),
