@@ -265,3 +265,72 @@ async fn the_same_failure_on_many_rooms_is_one_group_with_its_count() {
     }
     env.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_commands_take_the_language_from_lang_or_the_locale() {
+    let env = clean_env(8).await;
+    let config = env.dir.path().join("rentsync.toml");
+    std::fs::write(&config, env.config_text(500.0, 5)).unwrap();
+    let run = |args: &[&str], locale: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rentsync"))
+            .args(args)
+            .arg("--config")
+            .arg(&config)
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", locale)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{args:?}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    let zh = run(&["dry-run"], "zh_CN.UTF-8");
+    assert!(
+        zh.contains("rentsync 预演报告") && zh.contains("新建"),
+        "{zh}"
+    );
+    let en = run(&["dry-run", "--lang", "en"], "zh_CN.UTF-8");
+    assert!(
+        en.contains("Rooms to create") && !en.contains("新建"),
+        "{en}"
+    );
+    let page = env.dir.path().join("dry-run.html");
+    run(
+        &[
+            "dry-run",
+            "--format",
+            "html",
+            "--lang",
+            "zh",
+            "--out",
+            page.to_str().unwrap(),
+        ],
+        "en_US.UTF-8",
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<html lang=\"zh-CN\">"), "{html}");
+
+    run(&["resync"], "C.UTF-8");
+    let md = run(
+        &["status", "--format", "markdown", "--no-previews"],
+        "en_US.UTF-8",
+    );
+    assert!(
+        md.starts_with("# rentsync status") && md.contains("UTC+8"),
+        "{md}"
+    );
+    let json = run(
+        &["status", "--format", "json", "--lang", "zh"],
+        "en_US.UTF-8",
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["meta"]["lang"], "zh");
+    assert_eq!(v["meta"]["tenants"][0]["family"], "renthouse");
+    assert_eq!(v["meta"]["version"], env!("CARGO_PKG_VERSION"));
+    env.cleanup().await;
+}
