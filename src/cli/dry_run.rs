@@ -1,16 +1,20 @@
 //! `rentsync dry-run`: what a resync would do, without a platform call or a state change. Reads
 //! the source page by page (memory stays flat in the number of rooms) and the state database
-//! read-only.
+//! read-only. Rooms are listed per action up to the report's limit; updates name the fields that
+//! change against the payload the platform last accepted.
 
 use std::collections::HashSet;
 use std::process::ExitCode;
 
 use super::runtime::ConfigArg;
-use crate::config::Config;
-use crate::outbox::Outbox;
-use crate::plan::{kind_label, plan_with};
+use crate::config::{Config, TenantConfig};
+use crate::model::CommunityRef;
+use crate::outbox::{ItemStatus, ItemSummary, Outbox};
+use crate::plan::{kind_label, plan_with, Plan};
+use crate::platform::room_payload;
 use crate::report::progress::Progress;
-use crate::report::{DryRunReport, Format, TenantPlan};
+use crate::report::rooms::{changes, Change, RoomLine};
+use crate::report::{DryRunReport, Format, Lang, ReportMeta, TenantPlan};
 use crate::source::{Source, VIEWS};
 use crate::worker::community_key;
 
@@ -24,6 +28,9 @@ pub struct DryRunArgs {
     /// Report format: a terminal table, JSON, Markdown, or one self-contained HTML file.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Language of the report's labels (default: from LC_ALL / LC_MESSAGES / LANG).
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
     /// Write the report to this file instead of standard output.
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
@@ -35,7 +42,8 @@ pub struct DryRunArgs {
 pub async fn run(args: DryRunArgs) -> anyhow::Result<ExitCode> {
     let mut cfg = Config::load(&args.config.config)?;
     cfg.only_tenant(args.tenant.as_deref())?;
-    let report = dry_run(&cfg, args.batch).await?;
+    let mut report = dry_run(&cfg, args.batch).await?;
+    report.meta = ReportMeta::of_config(Lang::or_env(args.lang), &cfg, None);
     crate::report::emit(&report.render(args.format), args.out.as_deref())?;
     for u in &report.unreadable {
         eprintln!("tenant {}: not planned: {}", u.tenant, u.error);
@@ -52,13 +60,16 @@ pub async fn dry_run(cfg: &Config, batch: i64) -> anyhow::Result<DryRunReport> {
     let today = chrono::Utc::now()
         .with_timezone(&crate::alipay::client::china())
         .date_naive();
-    let mut report = DryRunReport::default();
+    let mut report = DryRunReport {
+        meta: ReportMeta::of_config(Lang::from_env(), cfg, None),
+        ..Default::default()
+    };
     for t in &cfg.tenants {
         let Some(url) = &t.source_database else {
             continue;
         };
         // One tenant's unreadable source does not hide the others' plans.
-        match plan_tenant(&t.name, url, outbox.as_ref(), batch, today).await {
+        match plan_tenant(t, url, outbox.as_ref(), batch, today).await {
             Ok(plan) => report.tenants.push(plan),
             Err(e) => report.unreadable.push(crate::report::UnreadableTenant {
                 tenant: t.name.clone(),
@@ -69,14 +80,39 @@ pub async fn dry_run(cfg: &Config, batch: i64) -> anyhow::Result<DryRunReport> {
     Ok(report)
 }
 
+/// What a planned room would do, given what is stored for it.
+enum Action {
+    Create,
+    Update,
+    StateChange,
+    Pending,
+    Failed,
+    Unchanged,
+}
+
+fn action(p: &Plan, stored: Option<&ItemSummary>) -> Action {
+    match stored {
+        None if !p.listing.active => Action::Unchanged,
+        None => Action::Create,
+        Some(s) if s.content_hash != p.content_hash && p.listing.active => Action::Update,
+        Some(s) if s.state != p.state => Action::StateChange,
+        Some(s) => match s.status {
+            ItemStatus::Pending | ItemStatus::Leased | ItemStatus::Retry => Action::Pending,
+            ItemStatus::Failed => Action::Failed,
+            _ => Action::Unchanged,
+        },
+    }
+}
+
 /// The plan of one tenant's source.
 async fn plan_tenant(
-    tenant: &str,
+    t: &TenantConfig,
     url: &str,
     outbox: Option<&Outbox>,
     batch: i64,
     today: chrono::NaiveDate,
 ) -> anyhow::Result<TenantPlan> {
+    let tenant = t.name.as_str();
     let source = Source::connect(url).await?;
     let mut plan_out = TenantPlan::new(tenant);
     let mut progress = Progress::new("dry-run: rows read", None);
@@ -97,6 +133,7 @@ async fn plan_tenant(
                 Some(o) => o.lookup(tenant, kind, &keys).await?,
                 None => Default::default(),
             };
+            let mut updates = Vec::new();
             for p in &plans {
                 let code = p.listing.room_code();
                 plan_out.rows += 1;
@@ -108,28 +145,47 @@ async fn plan_tenant(
                 if !p.is_valid() {
                     plan_out.invalid += 1;
                     for b in &p.breaks {
-                        plan_out.add_break(code, &b.field, &b.rule);
+                        plan_out.add_break(&p.listing, b);
                     }
                     continue;
                 }
-                let sends_content = match stored.get(code) {
-                    None if !p.listing.active => {
-                        plan_out.unchanged += 1;
-                        false
-                    }
-                    None => {
+                let old = stored.get(code);
+                let sends_content = match action(p, old) {
+                    Action::Create => {
                         plan_out.create += 1;
+                        plan_out.creates.push(RoomLine::of(&p.listing));
                         true
                     }
-                    Some(s) if s.content_hash != p.content_hash && p.listing.active => {
+                    Action::Update => {
                         plan_out.update += 1;
+                        if plan_out.updates.has_room() {
+                            updates.push(p);
+                            plan_out.updates.push(RoomLine::of(&p.listing));
+                        } else {
+                            plan_out.updates.skip();
+                        }
                         true
                     }
-                    Some(s) if s.state != p.state => {
+                    Action::StateChange => {
                         plan_out.state_change += 1;
+                        let mut line = RoomLine::of(&p.listing);
+                        line.changes.push(Change {
+                            field: "state".into(),
+                            old: old.map(|s| s.state.clone()).unwrap_or_default(),
+                            new: p.state.clone(),
+                        });
+                        plan_out.state_changes.push(line);
                         false
                     }
-                    Some(_) => {
+                    Action::Pending => {
+                        plan_out.pending += 1;
+                        false
+                    }
+                    Action::Failed => {
+                        plan_out.failed += 1;
+                        false
+                    }
+                    Action::Unchanged => {
                         plan_out.unchanged += 1;
                         false
                     }
@@ -148,18 +204,82 @@ async fn plan_tenant(
                     }
                 }
             }
+            if let Some(o) = outbox {
+                add_changes(t, o, kind, &updates, &mut plan_out, today).await?;
+            }
         }
         if let Some(o) = outbox {
-            plan_out.take_off += o
-                .active_keys(tenant, kind)
-                .await?
-                .iter()
-                .filter(|(k, _)| !seen.contains(k))
-                .count() as u64;
+            for (key, listing) in o.active_keys(tenant, kind).await? {
+                if seen.contains(&key) {
+                    continue;
+                }
+                plan_out.take_off += 1;
+                let mut line = RoomLine::of(&listing);
+                let (_, rent) = listing.desired_state();
+                line.changes.push(Change {
+                    field: "state".into(),
+                    old: line.state.clone(),
+                    new: crate::plan::state_label(crate::model::RoomState::OffShelf, rent),
+                });
+                plan_out.take_offs.push(line);
+            }
         }
     }
     progress.finish();
     plan_out.communities_to_resolve = communities.len() as u64;
     plan_out.finish();
     Ok(plan_out)
+}
+
+/// Fills in the changed fields of this batch's listed updates: against the payload the platform
+/// last accepted (`last_sent`), or, for a room never accepted, against the listing queued before.
+async fn add_changes(
+    t: &TenantConfig,
+    outbox: &Outbox,
+    kind: &str,
+    updates: &[&Plan],
+    plan_out: &mut TenantPlan,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    if updates.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<&str> = updates.iter().map(|p| p.listing.room_code()).collect();
+    let records = outbox.sent_records(&t.name, kind, &keys).await?;
+    let payload = |l: &crate::plan::Listing| {
+        let room = l.resolve(
+            CommunityRef::RequestId("0".into()),
+            l.photos.iter().map(|_| String::new()).collect(),
+            today,
+        );
+        serde_json::to_value(room_payload(&room)).unwrap_or_default()
+    };
+    for p in updates {
+        let Some(rec) = records.get(p.listing.room_code()) else {
+            continue;
+        };
+        // `last_sent` is the room as resolved for the call (the model, whatever the family).
+        let sent = rec
+            .last_sent
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<crate::model::Room>(s).ok());
+        let old = match sent {
+            Some(room) => serde_json::to_value(room_payload(&room)).unwrap_or_default(),
+            None => match serde_json::from_str::<crate::plan::Listing>(&rec.listing) {
+                Ok(l) => payload(&l),
+                Err(_) => continue,
+            },
+        };
+        let diff = changes(&old, &payload(&p.listing));
+        if let Some(line) = plan_out
+            .updates
+            .items
+            .iter_mut()
+            .rev()
+            .find(|l| l.room_code == p.listing.room_code())
+        {
+            line.changes = diff;
+        }
+    }
+    Ok(())
 }

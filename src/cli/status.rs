@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use super::runtime::ConfigArg;
 use crate::config::Config;
 use crate::outbox::Outbox;
-use crate::report::{Format, StatusReport};
+use crate::report::rooms::RoomLine;
+use crate::report::status::LiveOlderRoom;
+use crate::report::{china_time, Format, Lang, ReportMeta, StatusReport};
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
@@ -17,9 +19,15 @@ pub struct StatusArgs {
     /// Report format: a terminal table, JSON, Markdown, or one self-contained HTML file.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Language of the report's labels (default: from LC_ALL / LC_MESSAGES / LANG).
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
     /// Write the report to this file instead of standard output.
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
+    /// Do not read the photos of rooms with photo warnings for previews (faster).
+    #[arg(long)]
+    pub no_previews: bool,
     /// How many recent failures (and items with warnings) to list.
     #[arg(long, default_value_t = 20)]
     pub failures: i64,
@@ -39,6 +47,11 @@ pub async fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     };
     let mut report = status_report_of(&outbox, args.failures, args.tenant.as_deref()).await?;
     report.daemon = daemon_readiness(&cfg).await;
+    report.meta = ReportMeta::of_config(Lang::or_env(args.lang), &cfg, args.tenant.as_deref());
+    if !args.no_previews {
+        report.photo_rooms =
+            crate::report::photos::with_previews(&cfg, &outbox, &report.recent_warnings).await?;
+    }
     crate::report::emit(&report.render(args.format), args.out.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }
@@ -86,11 +99,37 @@ pub async fn status_report_of(
     }
     report.oldest_pending_secs = outbox.oldest_pending_secs_of(only).await?;
     report.recent_failures = outbox.failures_of(only, failures).await?;
+    let mut groups = std::collections::BTreeMap::new();
+    outbox
+        .each_failing(only, |item| report.add_failing(item, &mut groups))
+        .await?;
+    report.finish_groups(groups);
     report.live_with_older_values = outbox.live_with_older_values().await?;
     report.live_with_older_values.retain(|t, _| wanted(t));
+    let limit = crate::report::doc::LIST_LIMIT as i64;
+    let (rooms, total) = outbox.live_older_items(only, limit).await?;
+    report.live_with_older_rooms.more = (total - rooms.len() as i64).max(0) as u64;
+    for item in rooms {
+        let Some(listing) = &item.listing else {
+            report.live_with_older_rooms.skip();
+            continue;
+        };
+        let reason = item
+            .reason
+            .strip_prefix(&format!("room {}: ", item.room_code))
+            .unwrap_or(&item.reason)
+            .to_string();
+        report.live_with_older_rooms.items.push(LiveOlderRoom {
+            tenant: item.tenant,
+            room: RoomLine::of(listing),
+            reason,
+            last_accepted: item.last_sent_us.map(china_time),
+        });
+    }
     report.delist_holds = outbox.delist_holds().await?;
     report.delist_holds.retain(|h| wanted(&h.tenant));
     report.recent_warnings = outbox.warnings_of(only, failures).await?;
+    report.photo_rooms = crate::report::photos::from_warnings(&report.recent_warnings);
     report.tasks = outbox.task_counts().await?;
     report.tasks.retain(|c| wanted(&c.tenant));
     report.dead_tasks = outbox

@@ -8,6 +8,7 @@ mod holds;
 mod items;
 mod ka;
 mod migrate;
+mod report;
 mod review;
 mod tasks;
 mod trade;
@@ -26,6 +27,7 @@ pub use items::{
 };
 pub use ka::KaAccount;
 pub use migrate::migrate;
+pub use report::{FailingItem, LiveOlderItem, SentRecord};
 pub use review::{CommunityStatus, REJECTED_CODE};
 pub use tasks::{task_add_on, Task, TaskCount, TaskOutcome, TaskPut, TaskRow};
 pub use trade::Sent;

@@ -1,18 +1,23 @@
-//! What a dry-run found: per tenant, what would be created, updated, flipped, taken off shelf or
-//! left alone, and every rule break grouped by rule with the rooms it affects.
+//! What a dry-run found: per tenant, what would be created, updated, flipped, taken off shelf,
+//! is still waiting to be delivered or left alone, the rooms behind each count, and every rule
+//! break grouped by rule with the rooms and the source column and value that broke it.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::Format;
+use super::rooms::{Bounded, RoomLine};
+use super::{Format, ReportMeta};
+use crate::plan::rules::Violation;
+use crate::plan::Listing;
 
-/// Rooms named per rule break; the count is always complete.
-const SAMPLE_ROOMS: usize = 20;
+/// Distinct rule breaks kept per tenant; source rows can make rules with values in them, and
+/// a report must stay bounded whatever the source holds.
+const MAX_GROUPS: usize = 200;
 
 #[derive(Debug, Default, Serialize)]
 pub struct DryRunReport {
+    pub meta: ReportMeta,
     pub tenants: Vec<TenantPlan>,
     /// Tenants whose source could not be read: named, with the cause, and never planned.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -33,11 +38,25 @@ pub struct TenantPlan {
     pub update: u64,
     pub state_change: u64,
     pub take_off: u64,
+    /// Queued by an earlier scan and not yet delivered (pending, leased or retrying): the
+    /// daemon sends them whether or not the source changes again.
+    pub pending: u64,
+    /// Refused by the platform earlier; not sent again until the source changes or
+    /// `rentsync retry`.
+    pub failed: u64,
     pub unchanged: u64,
     pub invalid: u64,
     pub photos_to_process: u64,
     pub communities_to_resolve: u64,
+    pub creates: Bounded<RoomLine>,
+    /// Each with the platform fields that change, old → new.
+    pub updates: Bounded<RoomLine>,
+    /// Each with its state, old → new.
+    pub state_changes: Bounded<RoomLine>,
+    pub take_offs: Bounded<RoomLine>,
     pub breaks: Vec<BreakGroup>,
+    /// Rule breaks beyond [`MAX_GROUPS`] distinct ones, counted by room.
+    pub breaks_not_grouped: u64,
     #[serde(skip)]
     groups: BTreeMap<(String, String), BreakGroup>,
 }
@@ -46,8 +65,17 @@ pub struct TenantPlan {
 pub struct BreakGroup {
     pub field: String,
     pub rule: String,
+    /// Rooms breaking it (all of them).
     pub rooms: u64,
-    pub sample: Vec<String>,
+    /// The first rooms, each with the source column and value behind the field.
+    pub listed: Vec<BreakRoom>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BreakRoom {
+    pub room_code: String,
+    /// `rent_fen = -150000`; `None` when no single source column sets the field.
+    pub source: Option<String>,
 }
 
 impl TenantPlan {
@@ -58,32 +86,42 @@ impl TenantPlan {
         }
     }
 
-    pub fn add_break(&mut self, room: &str, field: &str, rule: &str) {
-        let g = self
-            .groups
-            .entry((field.to_string(), rule.to_string()))
-            .or_insert_with(|| BreakGroup {
-                field: field.to_string(),
-                rule: rule.to_string(),
-                ..Default::default()
-            });
+    pub fn add_break(&mut self, listing: &Listing, b: &Violation) {
+        let key = (b.field.clone(), b.rule.clone());
+        if !self.groups.contains_key(&key) && self.groups.len() >= MAX_GROUPS {
+            self.breaks_not_grouped += 1;
+            return;
+        }
+        let g = self.groups.entry(key).or_insert_with(|| BreakGroup {
+            field: b.field.clone(),
+            rule: b.rule.clone(),
+            ..Default::default()
+        });
         g.rooms += 1;
-        if g.sample.len() < SAMPLE_ROOMS {
-            g.sample.push(room.to_string());
+        if g.listed.len() < super::doc::LIST_LIMIT {
+            g.listed.push(BreakRoom {
+                room_code: listing.room_code().to_string(),
+                source: (!b.field.starts_with("source."))
+                    .then(|| listing.source_of(&b.field))
+                    .flatten(),
+            });
         }
     }
 
-    /// The summary lines every format shows, in one order.
-    pub fn actions(&self) -> [(&'static str, u64); 8] {
+    /// The summary lines every format shows, in one order; the flag marks counts that are bad
+    /// news when not zero.
+    pub fn actions(&self) -> [(&'static str, u64, bool); 10] {
         [
-            ("create", self.create),
-            ("update", self.update),
-            ("state change", self.state_change),
-            ("take off shelf", self.take_off),
-            ("unchanged", self.unchanged),
-            ("invalid (never sent)", self.invalid),
-            ("photos to process", self.photos_to_process),
-            ("communities to resolve", self.communities_to_resolve),
+            ("create", self.create, false),
+            ("update", self.update, false),
+            ("state change", self.state_change, false),
+            ("take off shelf", self.take_off, false),
+            ("pending (queued, not yet delivered)", self.pending, false),
+            ("failed earlier (not resent)", self.failed, true),
+            ("unchanged", self.unchanged, false),
+            ("invalid (never sent)", self.invalid, true),
+            ("photos to process", self.photos_to_process, false),
+            ("communities to resolve", self.communities_to_resolve, false),
         ]
     }
 
@@ -102,72 +140,9 @@ impl DryRunReport {
     pub fn render(&self, format: Format) -> String {
         match format {
             Format::Json => serde_json::to_string_pretty(self).unwrap_or_default(),
-            Format::Markdown => self.markdown(),
-            Format::Html => super::html::dry_run(self),
-            Format::Table => self.table(),
+            Format::Markdown => super::text::markdown(&self.doc()),
+            Format::Html => super::html::render(&self.doc()),
+            Format::Table => super::text::terminal(&self.doc()),
         }
-    }
-
-    fn table(&self) -> String {
-        let mut out = String::new();
-        for t in &self.tenants {
-            let _ = writeln!(out, "tenant {} ({} rows read)", t.tenant, t.rows);
-            for (label, n) in t.actions() {
-                let _ = writeln!(out, "  {label:<24}{n:>10}");
-            }
-            if !t.breaks.is_empty() {
-                let _ = writeln!(out, "  rule breaks:");
-                for b in &t.breaks {
-                    let _ = writeln!(
-                        out,
-                        "    {:>7} rooms  {}: {}  (e.g. {})",
-                        b.rooms,
-                        crate::plan::rules::titled(&b.field),
-                        b.rule,
-                        b.sample
-                            .iter()
-                            .take(5)
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                }
-            }
-        }
-        out
-    }
-
-    fn markdown(&self) -> String {
-        let mut out = String::from("# rentsync dry-run\n");
-        for t in &self.tenants {
-            let _ = writeln!(out, "\n## Tenant `{}`\n\n{} rows read.\n", t.tenant, t.rows);
-            let _ = writeln!(out, "| Action | Rooms |\n|---|---:|");
-            for (label, n) in t.actions() {
-                let _ = writeln!(out, "| {label} | {n} |");
-            }
-            if !t.breaks.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "\n### Rule breaks\n\n| Field | Rule | Rooms | Examples |\n|---|---|---:|---|"
-                );
-                for b in &t.breaks {
-                    let _ = writeln!(
-                        out,
-                        "| `{}` {} | {} | {} | {} |",
-                        b.field,
-                        crate::plan::rules::title(&b.field).unwrap_or(""),
-                        b.rule.replace('|', "\\|"),
-                        b.rooms,
-                        b.sample
-                            .iter()
-                            .take(5)
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                }
-            }
-        }
-        out
     }
 }

@@ -1,10 +1,11 @@
-//! Self-contained HTML (inline CSS, no scripts, nothing fetched) for reports people forward:
-//! per tenant a summary, rule breaks grouped by rule with the rooms affected, and failures with
-//! the platform's own message.
+//! The HTML printer of a [`Doc`]: one self-contained file (inline CSS, no scripts, nothing
+//! fetched; thumbnails are `data:` URIs) for reports people forward. It reads on a phone as on a
+//! desktop: every table sits in a wrapper that scrolls sideways on its own, and long codes and
+//! URLs wrap, so the page itself never scrolls sideways.
 
 use std::fmt::Write;
 
-use super::{DryRunReport, StatusReport};
+use super::doc::{Block, Cell, Doc, Tone};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -22,134 +23,158 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#1d2733}\
-h1{font-size:1.6em}h2{border-bottom:2px solid #1677ff;padding-bottom:.2em;margin-top:1.6em}\
-table{border-collapse:collapse;width:100%;margin:.6em 0}th,td{border:1px solid #d0d7de;padding:.35em .6em;text-align:left;vertical-align:top}\
-th{background:#f3f6fa}td.n{text-align:right;font-variant-numeric:tabular-nums}\
+const STYLE: &str = "*{box-sizing:border-box}\
+body{font:14px/1.45 system-ui,\"PingFang SC\",\"Noto Sans CJK SC\",sans-serif;margin:1.5em auto;padding:0 1em;max-width:1100px;color:#1d2733;overflow-wrap:anywhere}\
+h1{font-size:1.6em;margin:.2em 0}h2{border-bottom:2px solid #1677ff;padding-bottom:.2em;margin-top:1.6em}h3{margin-top:1.4em}\
+dl.meta{display:flex;flex-wrap:wrap;gap:.2em 1.4em;margin:.4em 0;color:#4b5868}dl.meta dt{font-weight:600}dl.meta dd{margin:0 0 0 .3em}\
+dl.meta div{display:flex}\
+.scroll{overflow-x:auto;max-width:100%;margin:.6em 0}\
+table{border-collapse:collapse;min-width:100%}th,td{border:1px solid #d0d7de;padding:.35em .6em;text-align:left;vertical-align:top}\
+th{background:#f3f6fa;white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\
+td{overflow-wrap:normal;word-break:normal;min-width:4.5em}td.s{white-space:nowrap}td.w{min-width:16em}td code{overflow-wrap:anywhere}\
+details summary{cursor:pointer;color:#1677ff}\
 .bad{color:#b42318}.ok{color:#067647}code{background:#f3f6fa;padding:0 .25em;border-radius:3px}\
-.cards{display:flex;gap:.8em;flex-wrap:wrap}.card{border:1px solid #d0d7de;border-radius:6px;padding:.6em 1em;min-width:9em}\
-.card b{display:block;font-size:1.5em}";
+.cards{display:flex;gap:.6em;flex-wrap:wrap}.card{border:1px solid #d0d7de;border-radius:6px;padding:.5em .9em;min-width:8em;flex:1 1 8em}\
+.card b{display:block;font-size:1.5em}.more{color:#4b5868;font-style:italic}\
+ul.lines{margin:0;padding-left:1.1em}img.thumb{display:block;max-width:120px;max-height:90px;width:auto;height:auto;border:1px solid #d0d7de}";
 
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head>\n<body>\n<h1>{}</h1>\n{body}</body></html>\n",
-        esc(title),
-        esc(title)
-    )
-}
-
-pub fn dry_run(r: &DryRunReport) -> String {
+pub fn render(doc: &Doc) -> String {
     let mut b = String::new();
-    for t in &r.tenants {
-        let _ = write!(
-            b,
-            "<section class=\"tenant\" data-tenant=\"{}\"><h2>Tenant {}</h2>",
-            esc(&t.tenant),
-            esc(&t.tenant)
-        );
-        let _ = write!(
-            b,
-            "<p>{} rows read from the source.</p><div class=\"cards\">",
-            t.rows
-        );
-        for (label, n) in t.actions() {
-            let class = if label.starts_with("invalid") && n > 0 {
-                "bad"
-            } else {
-                "ok"
-            };
-            let _ = write!(
-                b,
-                "<div class=\"card {class}\" data-action=\"{}\"><b>{n}</b>{}</div>",
-                esc(label),
-                esc(label)
-            );
-        }
-        b.push_str("</div>");
-        if t.breaks.is_empty() {
-            b.push_str("<p class=\"ok\">No listing breaks a platform rule.</p>");
-        } else {
-            b.push_str("<h3>Rule breaks, by rule</h3><table class=\"breaks\"><tr><th>Field</th><th>Rule</th><th>Rooms</th><th>Rooms affected (first 20)</th></tr>");
-            for g in &t.breaks {
+    let _ = write!(
+        b,
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title><style>{STYLE}</style></head>\n<body>\n<h1>{}</h1>\n<dl class=\"meta\">",
+        doc.lang.tag(),
+        esc(&doc.title),
+        esc(&doc.title)
+    );
+    for (k, v) in &doc.meta {
+        let _ = write!(b, "<div><dt>{}</dt><dd>{}</dd></div>", esc(k), esc(v));
+    }
+    b.push_str("</dl>\n");
+    let mut in_tenant = false;
+    for block in &doc.blocks {
+        match block {
+            Block::Tenant(name) => {
+                if in_tenant {
+                    b.push_str("</section>\n");
+                }
+                in_tenant = true;
                 let _ = write!(
                     b,
-                    "<tr><td><code>{}</code> {}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-                    esc(&g.field),
-                    esc(crate::plan::rules::title(&g.field).unwrap_or("")),
-                    esc(&g.rule),
-                    g.rooms,
-                    esc(&g.sample.join(", "))
+                    "<section class=\"tenant\" data-tenant=\"{}\"><h2>{} {}</h2>",
+                    esc(name),
+                    esc(doc.lang.t("Tenant")),
+                    esc(name)
                 );
             }
-            b.push_str("</table>");
+            Block::Heading(h) => {
+                let tag = if in_tenant { "h3" } else { "h2" };
+                let _ = write!(b, "<{tag}>{}</{tag}>", esc(h));
+            }
+            Block::Para(p, tone) => {
+                let class = match tone {
+                    Tone::Plain => "",
+                    Tone::Good => " class=\"ok\"",
+                    Tone::Bad => " class=\"bad\"",
+                };
+                let _ = write!(b, "<p{class}>{}</p>", esc(p));
+            }
+            Block::Cards(cards) => {
+                b.push_str("<div class=\"cards\">");
+                for (label, n, bad_when_any) in cards {
+                    let class = if *bad_when_any && *n > 0 { "bad" } else { "ok" };
+                    let _ = write!(
+                        b,
+                        "<div class=\"card {class}\"><b>{n}</b>{}</div>",
+                        esc(label)
+                    );
+                }
+                b.push_str("</div>");
+            }
+            Block::Table(t) => {
+                let _ = write!(b, "<div class=\"scroll\"><table class=\"{}\"><tr>", t.class);
+                for h in &t.headers {
+                    let _ = write!(b, "<th>{}</th>", esc(h));
+                }
+                b.push_str("</tr>");
+                for r in &t.rows {
+                    b.push_str("<tr>");
+                    for c in r {
+                        cell(&mut b, c);
+                    }
+                    b.push_str("</tr>");
+                }
+                b.push_str("</table></div>");
+                if t.more > 0 {
+                    let _ = write!(
+                        b,
+                        "<p class=\"more\">… {}</p>",
+                        esc(&Doc::more_line(doc.lang, t.more))
+                    );
+                }
+            }
         }
+        b.push('\n');
+    }
+    if in_tenant {
         b.push_str("</section>\n");
     }
-    page("rentsync dry-run", &b)
+    b.push_str("</body></html>\n");
+    b
 }
 
-pub fn status(r: &StatusReport) -> String {
-    let statuses = ["pending", "leased", "retry", "done", "failed", "invalid"];
-    let mut b = String::from("<h2>Outbox</h2><table class=\"status\"><tr><th>Tenant</th>");
-    for s in statuses {
-        let _ = write!(b, "<th>{s}</th>");
+/// Cells up to this many characters do not wrap (a code, a time); longer ones get room to.
+const SHORT: usize = 28;
+/// Lines shown in a cell before the rest fold into a `<details>` (no script needed to open it).
+const SHOWN_LINES: usize = 10;
+
+/// The class of a text cell by its length.
+fn width_class(s: &str) -> &'static str {
+    match s.chars().count() {
+        n if n <= SHORT => " class=\"s\"",
+        n if n > 3 * SHORT => " class=\"w\"",
+        _ => "",
     }
-    b.push_str("</tr>");
-    for (tenant, counts) in &r.items {
-        let _ = write!(
+}
+
+fn cell(b: &mut String, c: &Cell) {
+    let _ = match c {
+        Cell::Text(s) => write!(b, "<td{}>{}</td>", width_class(s), esc(s)),
+        Cell::Code(s) => write!(b, "<td{}><code>{}</code></td>", width_class(s), esc(s)),
+        Cell::Num(n) => write!(b, "<td class=\"n\">{n}</td>"),
+        Cell::Bad(s) => write!(
             b,
-            "<tr data-tenant=\"{}\"><td>{}</td>",
-            esc(tenant),
-            esc(tenant)
-        );
-        for s in statuses {
-            let _ = write!(
-                b,
-                "<td class=\"n\">{}</td>",
-                counts.get(s).copied().unwrap_or(0)
-            );
-        }
-        b.push_str("</tr>");
-    }
-    b.push_str("</table>");
-    match r.oldest_pending_secs {
-        Some(s) => {
-            let _ = write!(b, "<p>Oldest waiting item: {s} s.</p>");
-        }
-        None => b.push_str("<p class=\"ok\">Nothing waiting.</p>"),
-    }
-    if !r.recent_failures.is_empty() {
-        b.push_str("<h2>Recent failures</h2><table class=\"failures\"><tr><th>Tenant</th><th>Kind</th><th>Room</th><th>Status</th><th>Attempts</th><th>Code</th><th>Platform message</th></tr>");
-        for f in &r.recent_failures {
-            let _ = write!(
-                b,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"bad\">{}</td><td class=\"n\">{}</td><td><code>{}</code></td><td>{}</td></tr>",
-                esc(&f.tenant),
-                esc(&f.kind),
-                esc(&f.room_code),
-                esc(&f.status),
-                f.attempts,
-                esc(&f.code),
-                esc(&f.message)
-            );
-        }
-        b.push_str("</table>");
-    }
-    if !r.recent_warnings.is_empty() {
-        b.push_str("<h2>Synced with warnings</h2><table class=\"warnings\"><tr><th>Tenant</th><th>Kind</th><th>Room</th><th>Warning</th></tr>");
-        for w in &r.recent_warnings {
-            for line in w.warnings.split("; ") {
+            "<td class=\"bad{}\">{}</td>",
+            if s.chars().count() <= SHORT { " s" } else { "" },
+            esc(s)
+        ),
+        Cell::Lines(lines) => {
+            b.push_str("<td class=\"w\"><ul class=\"lines\">");
+            for l in lines.iter().take(SHOWN_LINES) {
+                let _ = write!(b, "<li>{}</li>", esc(l));
+            }
+            b.push_str("</ul>");
+            if lines.len() > SHOWN_LINES {
                 let _ = write!(
                     b,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&w.tenant),
-                    esc(&w.kind),
-                    esc(&w.room_code),
-                    esc(line)
+                    "<details><summary>+{}</summary><ul class=\"lines\">",
+                    lines.len() - SHOWN_LINES
                 );
+                for l in &lines[SHOWN_LINES..] {
+                    let _ = write!(b, "<li>{}</li>", esc(l));
+                }
+                b.push_str("</ul></details>");
             }
+            write!(b, "</td>")
         }
-        b.push_str("</table>");
-    }
-    page("rentsync status", &b)
+        Cell::Image { uri, alt } => write!(
+            b,
+            "<td><img class=\"thumb\" src=\"{}\" alt=\"{}\" title=\"{}\"></td>",
+            esc(uri),
+            esc(alt),
+            esc(alt)
+        ),
+    };
 }

@@ -1,0 +1,211 @@
+//! Photo warnings per room, photo by photo, with a preview of each photo as the platform gets it:
+//! its size in bytes and pixels, the JPEG quality the pipeline chose, and a small thumbnail
+//! (a `data:` URI) re-encoded from that JPEG. The photos are read and processed again with the
+//! tenant's own settings and sources, so a fixed photo shows fixed; at most [`MAX_PREVIEWS`]
+//! per report, each thumbnail within [`THUMB_BYTES`], so a report stays small.
+
+use base64::Engine as _;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::outbox::{Outbox, WarningRow};
+use crate::photo::{PhotoSettings, Pool};
+
+/// Photos previewed per report (the rest are listed without a preview).
+pub const MAX_PREVIEWS: usize = 40;
+/// A thumbnail's JPEG budget: 40 of them stay under half a megabyte of base64.
+pub const THUMB_BYTES: usize = 9_000;
+const THUMB_EDGE: u32 = 160;
+/// Photos listed per room.
+const MAX_PHOTOS: usize = 30;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PhotoRoom {
+    pub tenant: String,
+    pub kind: String,
+    pub room_code: String,
+    pub photos: Vec<PhotoLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PhotoLine {
+    /// 1-based, as the warnings count.
+    pub index: usize,
+    pub location: String,
+    /// Why the daemon did not use it, when it did not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview: Option<Preview>,
+    /// Why no preview: the photo's problem now, or the report's size limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_preview: Option<String>,
+}
+
+/// The photo as the platform gets it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    pub bytes: usize,
+    pub width: u32,
+    pub height: u32,
+    pub quality: f32,
+    /// `data:image/jpeg;base64,…`, at most [`THUMB_EDGE`] pixels on the long edge.
+    pub thumbnail: String,
+}
+
+impl Preview {
+    pub fn text(&self) -> String {
+        format!(
+            "{} KB, {}×{}, quality {:.0}",
+            self.bytes.div_ceil(1000),
+            self.width,
+            self.height,
+            self.quality
+        )
+    }
+}
+
+/// The rooms of the warnings, photo by photo as the warnings name them (no previews).
+pub fn from_warnings(rows: &[WarningRow]) -> Vec<PhotoRoom> {
+    rows.iter()
+        .map(|w| {
+            let mut photos: Vec<PhotoLine> = Vec::new();
+            for part in w.warnings.split("; ") {
+                let (index, location, why) = parse_warning(&w.room_code, part).unwrap_or((
+                    0,
+                    String::new(),
+                    part.to_string(),
+                ));
+                photos.push(PhotoLine {
+                    index,
+                    location,
+                    warning: Some(why),
+                    preview: None,
+                    no_preview: None,
+                });
+            }
+            PhotoRoom {
+                tenant: w.tenant.clone(),
+                kind: w.kind.clone(),
+                room_code: w.room_code.clone(),
+                photos,
+            }
+        })
+        .collect()
+}
+
+/// As [`from_warnings`], with every photo of each room (from the queued listing) read and
+/// processed again for its preview.
+pub async fn with_previews(
+    cfg: &Config,
+    outbox: &Outbox,
+    rows: &[WarningRow],
+) -> anyhow::Result<Vec<PhotoRoom>> {
+    let pool = Pool::new(cfg.worker.photo_pool());
+    let mut budget = MAX_PREVIEWS;
+    let mut out = Vec::new();
+    for mut room in from_warnings(rows) {
+        let Some(t) = cfg.tenants.iter().find(|t| t.name == room.tenant) else {
+            out.push(room);
+            continue;
+        };
+        let Some(listing) = outbox
+            .item_listing(&room.tenant, &room.kind, &room.room_code)
+            .await?
+        else {
+            out.push(room);
+            continue;
+        };
+        let source = t.photo_source()?;
+        let settings = PhotoSettings {
+            max_bytes: t.max_photo_bytes,
+            long_edge: t.photo_long_edge,
+            ..Default::default()
+        };
+        let warned = std::mem::take(&mut room.photos);
+        for (i, location) in listing.photos.iter().take(MAX_PHOTOS).enumerate() {
+            let warning = warned
+                .iter()
+                .find(|p| p.index == i + 1)
+                .and_then(|p| p.warning.clone());
+            let (preview, no_preview) = if budget == 0 {
+                (None, Some("not previewed (report size limit)".to_string()))
+            } else {
+                budget -= 1;
+                match preview(&source, &pool, &settings, location).await {
+                    Ok(p) => (Some(p), None),
+                    Err(e) => (None, Some(e)),
+                }
+            };
+            room.photos.push(PhotoLine {
+                index: i + 1,
+                location: location.clone(),
+                warning,
+                preview,
+                no_preview,
+            });
+        }
+        out.push(room);
+    }
+    Ok(out)
+}
+
+/// Reads and processes one photo as the daemon would, then shrinks the result to a thumbnail.
+async fn preview(
+    source: &crate::photo::PhotoSource,
+    pool: &Pool,
+    settings: &PhotoSettings,
+    location: &str,
+) -> Result<Preview, String> {
+    let bytes = source.fetch(location).await.map_err(|e| e.to_string())?;
+    let sent = pool
+        .process(bytes, settings.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    let thumb_settings = PhotoSettings {
+        max_bytes: THUMB_BYTES,
+        long_edge: THUMB_EDGE,
+        max_quality: 80,
+        min_quality: 30,
+        ..Default::default()
+    };
+    let thumb = pool
+        .process(sent.jpeg.clone(), thumb_settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Preview {
+        bytes: sent.jpeg.len(),
+        width: sent.out_size.0,
+        height: sent.out_size.1,
+        quality: sent.quality,
+        thumbnail: format!(
+            "data:image/jpeg;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(&thumb.jpeg)
+        ),
+    })
+}
+
+/// `room R: photo N (LOCATION): WHY` → (N, LOCATION, WHY).
+fn parse_warning(room: &str, text: &str) -> Option<(usize, String, String)> {
+    let rest = text.strip_prefix(&format!("room {room}: photo "))?;
+    let (n, rest) = rest.split_once(" (")?;
+    let (location, why) = rest.split_once("): ")?;
+    Some((n.parse().ok()?, location.to_string(), why.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_warning_names_the_photo_its_location_and_why() {
+        assert_eq!(
+            parse_warning(
+                "100001",
+                "room 100001: photo 2 (/etc/shadow): outside photo_dir"
+            ),
+            Some((2, "/etc/shadow".into(), "outside photo_dir".into()))
+        );
+        assert_eq!(parse_warning("100001", "something else"), None);
+    }
+}
