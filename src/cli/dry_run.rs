@@ -6,9 +6,13 @@ use std::collections::HashSet;
 use std::process::ExitCode;
 
 use super::runtime::ConfigArg;
-use crate::config::Config;
+use crate::config::{Config, Family, TenantConfig};
+use crate::model::Room;
 use crate::outbox::Outbox;
-use crate::plan::{kind_label, plan_with};
+use crate::plan::{coverage, kind_label, plan_with, Plan};
+use crate::platform::housing::{add_only, payload};
+use crate::platform::HousingSettings;
+use crate::report::family::FamilyCoverage;
 use crate::report::progress::Progress;
 use crate::report::{DryRunReport, Format, TenantPlan};
 use crate::source::{Source, VIEWS};
@@ -58,7 +62,7 @@ pub async fn dry_run(cfg: &Config, batch: i64) -> anyhow::Result<DryRunReport> {
             continue;
         };
         // One tenant's unreadable source does not hide the others' plans.
-        match plan_tenant(&t.name, url, outbox.as_ref(), batch, today).await {
+        match plan_tenant(t, url, outbox.as_ref(), batch, today).await {
             Ok(plan) => report.tenants.push(plan),
             Err(e) => report.unreadable.push(crate::report::UnreadableTenant {
                 tenant: t.name.clone(),
@@ -71,14 +75,25 @@ pub async fn dry_run(cfg: &Config, batch: i64) -> anyhow::Result<DryRunReport> {
 
 /// The plan of one tenant's source.
 async fn plan_tenant(
-    tenant: &str,
+    t: &TenantConfig,
     url: &str,
     outbox: Option<&Outbox>,
     batch: i64,
     today: chrono::NaiveDate,
 ) -> anyhow::Result<TenantPlan> {
+    let tenant = t.name.as_str();
     let source = Source::connect(url).await?;
     let mut plan_out = TenantPlan::new(tenant);
+    plan_out.coverage = FamilyCoverage::new(t.family.name());
+    let housing = (t.family == Family::Housing).then_some(&t.housing);
+    // A tenant moved to another family has every room sent whole (`Outbox::switch_family`).
+    let switched = match outbox {
+        Some(o) => o
+            .served_family(tenant)
+            .await?
+            .is_some_and(|f| f != t.family.name()),
+        None => false,
+    };
     let mut progress = Progress::new("dry-run: rows read", None);
     let mut communities = HashSet::new();
     for view in VIEWS {
@@ -94,12 +109,23 @@ async fn plan_tenant(
                 .collect();
             let keys: Vec<&str> = plans.iter().map(|p| p.listing.room_code()).collect();
             let stored = match outbox {
-                Some(o) => o.lookup(tenant, kind, &keys).await?,
-                None => Default::default(),
+                Some(o) if !switched => o.lookup(tenant, kind, &keys).await?,
+                _ => Default::default(),
             };
+            if let Some(settings) = housing {
+                for p in &plans {
+                    for (method, fields) in coverage::housing_fields(&p.listing, settings, today) {
+                        plan_out.coverage.filled(method, fields);
+                    }
+                }
+                if let Some(o) = outbox.filter(|_| !switched) {
+                    add_only_changes(o, tenant, settings, &plans, &mut plan_out).await?;
+                }
+            }
             for p in &plans {
                 let code = p.listing.room_code();
                 plan_out.rows += 1;
+                plan_out.coverage.row(&p.listing);
                 if outbox.is_some() {
                     // Only needed to find rooms gone from the source; with no state yet there
                     // are none, and memory stays flat.
@@ -162,4 +188,54 @@ async fn plan_tenant(
     plan_out.communities_to_resolve = communities.len() as u64;
     plan_out.finish();
     Ok(plan_out)
+}
+
+/// Listings already added whose add-only fields now differ from what their add sent, as the
+/// worker would warn (`platform::housing::add_only`), counted per field.
+async fn add_only_changes(
+    outbox: &Outbox,
+    tenant: &str,
+    s: &HousingSettings,
+    plans: &[Plan],
+    out: &mut TenantPlan,
+) -> anyhow::Result<()> {
+    let keyed: Vec<(String, &Plan)> = plans
+        .iter()
+        .filter(|p| p.is_valid() && p.listing.active)
+        .map(|p| {
+            let what = match p.listing.room {
+                Room::Dispersion(_) => "house",
+                Room::Concentration(_) => "apartment",
+            };
+            (format!("{what}:{}", p.listing.room_code()), p)
+        })
+        .collect();
+    let keys: Vec<&str> = keyed.iter().map(|(k, _)| k.as_str()).collect();
+    let stored = outbox.cache_get_many(tenant, add_only::KIND, &keys).await?;
+    for (key, p) in &keyed {
+        let Some(added) = stored
+            .get(key)
+            .and_then(|t| serde_json::from_str::<serde_json::Map<_, _>>(t).ok())
+        else {
+            continue;
+        };
+        let (now, method) = match &p.listing.room {
+            Room::Dispersion(r) => {
+                let add = payload::house_add(r, "", s);
+                (add_only::snapshot(&add, &add.fields), "house.rental.add")
+            }
+            Room::Concentration(r) => {
+                let Ok(at) = payload::location(&p.listing.community, s) else {
+                    continue;
+                };
+                let add = payload::apartment_add(r, &at, s);
+                (add_only::snapshot(&add, &add.fields), "apartment.add")
+            }
+        };
+        for c in add_only::changes(&added, &now) {
+            out.coverage
+                .add_only_changed(p.listing.room_code(), &c.field, method);
+        }
+    }
+    Ok(())
 }

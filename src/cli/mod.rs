@@ -4,6 +4,7 @@ mod call;
 mod check;
 mod completions;
 mod demo;
+mod demo_housing;
 mod demo_spi;
 mod dry_run;
 mod explain;
@@ -21,6 +22,7 @@ mod status;
 mod tasks;
 mod tmall;
 mod tour;
+mod tour_housing;
 
 pub use dry_run::dry_run;
 pub use resync::{resync, ResyncSummary};

@@ -38,6 +38,9 @@ pub struct TenantPlan {
     pub photos_to_process: u64,
     pub communities_to_resolve: u64,
     pub breaks: Vec<BreakGroup>,
+    /// The family serving the tenant and what it cannot carry (`super::family`).
+    #[serde(flatten)]
+    pub coverage: super::family::FamilyCoverage,
     #[serde(skip)]
     groups: BTreeMap<(String, String), BreakGroup>,
 }
@@ -88,6 +91,7 @@ impl TenantPlan {
     }
 
     pub fn finish(&mut self) {
+        self.coverage.finish();
         let mut groups: Vec<BreakGroup> = std::mem::take(&mut self.groups).into_values().collect();
         groups.sort_by(|a, b| b.rooms.cmp(&a.rooms).then(a.field.cmp(&b.field)));
         self.breaks = groups;
@@ -133,6 +137,7 @@ impl DryRunReport {
                     );
                 }
             }
+            t.coverage.table(&mut out);
         }
         out
     }
@@ -167,6 +172,7 @@ impl DryRunReport {
                     );
                 }
             }
+            t.coverage.markdown(&mut out);
         }
         out
     }

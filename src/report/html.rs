@@ -83,6 +83,7 @@ pub fn dry_run(r: &DryRunReport) -> String {
             }
             b.push_str("</table>");
         }
+        t.coverage.html(&mut b);
         b.push_str("</section>\n");
     }
     page("rentsync dry-run", &b)

@@ -2,6 +2,7 @@
 //! table, JSON or Markdown. One data structure per report, one printer per format.
 
 mod dry_run;
+pub mod family;
 pub mod html;
 pub mod progress;
 mod status;
