@@ -13,6 +13,7 @@ use common::engine::{Backend, Env};
 use rand::{Rng, SeedableRng};
 use rentsync::fixtures::GenOptions;
 use rentsync::outbox::Outbox;
+use rentsync::sandbox::FaultConfig;
 
 const KILLS: usize = 10;
 const CONCURRENCY: u64 = 8;
@@ -156,13 +157,25 @@ async fn kill_9_during_a_housing_resync_never_adds_a_listing_twice() {
         },
         |c| {
             c.limits.qps = 0.0;
-            // Slow enough that kills land between an add and its answer being recorded.
-            c.faults.latency_ms = 5;
+            // Adds are slow, and one in five is applied with its answer held back past the
+            // client's timeout: kills land between an add and its answer being recorded, and
+            // lost answers happen without kills too.
+            c.faults = FaultConfig {
+                latency_ms: 20,
+                timeout: 0.2,
+                hang_ms: 3_000,
+                methods: vec![
+                    "house.rental.add".into(),
+                    "apartment.add".into(),
+                    "apartment.rental.add".into(),
+                ],
+                ..Default::default()
+            };
         },
     )
     .await;
     let config = env.dir.path().join("rentsync.toml");
-    std::fs::write(&config, common::housing::housing_text(&env, 5)).unwrap();
+    std::fs::write(&config, common::housing::housing_text(&env, 1)).unwrap();
     let started = Instant::now();
     crash_until_done(&env, &config, listings, 12).await;
 
@@ -189,5 +202,9 @@ async fn kill_9_during_a_housing_resync_never_adds_a_listing_twice() {
         started.elapsed().as_secs_f64()
     );
     assert!(twice.is_empty(), "added more than once: {twice:?}");
+    assert!(
+        !lookups.is_empty(),
+        "no add lost its answer: the test did not exercise the recovery"
+    );
     env.cleanup().await;
 }

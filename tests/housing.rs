@@ -241,10 +241,14 @@ fn overlap_differences(state: &Value) -> Vec<String> {
     diffs
 }
 
+fn cfg_again(env: &Env) -> rentsync::config::Config {
+    rentsync::config::Config::parse(&both_families_text(env), env.dir.path())
+        .expect("two-family config")
+}
+
 async fn both_families_end_equal_where_they_overlap(backend: Backend) {
     let env = Env::new(backend, 40, |_| {}).await;
-    let cfg = rentsync::config::Config::parse(&both_families_text(&env), env.dir.path())
-        .expect("two-family config");
+    let cfg = cfg_again(&env);
     let rt = Runtime::start(cfg).await.expect("runtime");
     resync_all(&rt).await;
     let failures = rt.outbox.failures(10).await.expect("failures");
@@ -258,6 +262,58 @@ async fn both_families_end_equal_where_they_overlap(backend: Backend) {
         .as_object()
         .is_some_and(|h| !h.is_empty()));
     assert_eq!(overlap_differences(&state), Vec::<String>::new());
+
+    // The dry-run lists where the families differ: what housing cannot carry, and which of its
+    // fields the views leave empty; renthouse carries every column.
+    let dry = rentsync::cli::dry_run(&cfg_again(&env), 1000)
+        .await
+        .expect("dry-run");
+    let plan = |name: &str| {
+        dry.tenants
+            .iter()
+            .find(|t| t.tenant == name)
+            .unwrap_or_else(|| panic!("tenant {name} in the dry-run"))
+    };
+    let (rh, hs) = (plan("rh"), plan("hs"));
+    assert_eq!(rh.coverage.family, "renthouse");
+    assert!(rh.coverage.cannot_carry.is_empty() && rh.coverage.unfilled.is_empty());
+    assert_eq!(hs.coverage.family, "housing");
+    let rows = |col: &str| {
+        hs.coverage
+            .cannot_carry
+            .iter()
+            .find(|g| g.column == col)
+            .map_or(0, |g| g.rows)
+    };
+    assert!(
+        rows("room_face") > 0 && rows("can_rent") > 0,
+        "{:?}",
+        hs.coverage.cannot_carry
+    );
+    let house = hs
+        .coverage
+        .unfilled
+        .iter()
+        .find(|m| m.method == "house.rental.add")
+        .expect("house.rental.add gaps");
+    assert!(
+        house.fields.contains(&"orientation".to_string()),
+        "{:?}",
+        house.fields
+    );
+    assert!(!house
+        .fields
+        .iter()
+        .any(|f| f == "rent" || f == "house_pic" || f == "bed_room"));
+    let table = dry.render(rentsync::report::Format::Table);
+    assert!(
+        table.contains("source columns housing cannot carry:"),
+        "{table}"
+    );
+    assert!(
+        table.contains("house.rental.add fields the views do not fill"),
+        "{table}"
+    );
 
     // A change in the source reaches both alike.
     env.exec("UPDATE flats SET rent = rent + 222 WHERE listed")
@@ -343,6 +399,111 @@ async fn a_tenant_moved_to_housing_adds_each_room_once_and_leaves_renthouse_alon
     assert_eq!(env.h.sandbox.housing().adds, store.adds);
     rt.close().await;
     env.cleanup().await;
+}
+
+/// Runs the binary on the environment's housing config; returns its standard output.
+fn rentsync_cli(env: &Env, args: &[&str]) -> String {
+    let config = env.dir.path().join("housing.toml");
+    std::fs::write(&config, common::housing::housing_text(env, 5)).expect("config file");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rentsync"))
+        .args(args)
+        .arg("--config")
+        .arg(&config)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("rentsync ran");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A field only `house.rental.add` carries changes in the source: the modify goes out without
+/// it (the platform would refuse it) and the room is synced with a warning naming the field,
+/// the source column and both values, which `status`, `explain` and the dry-run show.
+async fn a_changed_add_only_field_is_reported_not_dropped(backend: Backend) {
+    let env = Env::new(backend, 20, |_| {}).await;
+    let rt = Runtime::start(housing_config(&env, 5))
+        .await
+        .expect("runtime");
+    resync_all(&rt).await;
+    let store = env.h.sandbox.housing();
+    let (housing_id, h) = store
+        .houses
+        .iter()
+        .find(|(_, h)| h.external_id.ends_with("00") && h.fields.get("rented_room").is_none())
+        .expect("a whole flat");
+    let code = h.external_id.clone();
+    let bedrooms: u32 = h.fields["bed_room"].as_str().unwrap().parse().unwrap();
+    let flat_id = code.trim_end_matches("00");
+    env.exec(&format!(
+        "UPDATE flats SET bedrooms = bedrooms + 1, rent = rent + 1 WHERE id = {flat_id}"
+    ))
+    .await;
+    resync_all(&rt).await;
+    let after = env.h.sandbox.housing();
+    let h = &after.houses[housing_id];
+    assert_eq!(h.modify_calls, 1, "the rest of the change went out");
+    assert_eq!(after.adds[&format!("house:{code}")], 1, "no second add");
+    assert_eq!(
+        h.fields["bed_room"],
+        bedrooms.to_string(),
+        "the platform keeps the added value"
+    );
+
+    let warnings = rt
+        .outbox
+        .warnings_of(Some("t1"), 100)
+        .await
+        .expect("warnings");
+    let w = warnings
+        .iter()
+        .find(|w| w.room_code == code)
+        .unwrap_or_else(|| panic!("no warning stored for {code}: {warnings:?}"));
+    let want = format!(
+        "room {code}: bed_room 卧室数量 (source: bedrooms) was \"{bedrooms}\" at house.rental.add and is \"{}\" now",
+        bedrooms + 1
+    );
+    assert!(w.warnings.contains(&want), "{}", w.warnings);
+
+    let status = rentsync_cli(&env, &["status"]);
+    assert!(status.contains(&want), "status shows it:\n{status}");
+    let explain = rentsync_cli(&env, &["explain", &code]);
+    assert!(explain.contains(&want), "explain shows it:\n{explain}");
+    let dry = rentsync::cli::dry_run(&housing_config(&env, 5), 1000)
+        .await
+        .expect("dry-run");
+    let changed = &dry.tenants[0].coverage.add_only_changed;
+    assert!(
+        changed
+            .iter()
+            .any(|g| g.field == "bed_room" && g.sample.contains(&code)),
+        "the dry-run lists it: {changed:?}"
+    );
+
+    // A state flip alone keeps the warning: it holds as long as the values differ.
+    env.exec(&format!(
+        "UPDATE flats SET listed = FALSE WHERE id = {flat_id}"
+    ))
+    .await;
+    resync_all(&rt).await;
+    let warnings = rt
+        .outbox
+        .warnings_of(Some("t1"), 100)
+        .await
+        .expect("warnings");
+    assert!(warnings
+        .iter()
+        .any(|w| w.room_code == code && w.warnings.contains(&want)));
+    rt.close().await;
+    env.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_a_changed_add_only_field_is_reported_not_dropped() {
+    a_changed_add_only_field_is_reported_not_dropped(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_a_changed_add_only_field_is_reported_not_dropped() {
+    a_changed_add_only_field_is_reported_not_dropped(Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
