@@ -108,11 +108,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     );
 
     // The housing family has no operator account and no callbacks: its tenant gets neither.
+    let family_line = format!("family = \"{}\"\n", args.family.name());
     let tenant_extra = if housing {
-        format!(
-            "family = \"housing\"\n{}",
-            crate::fixtures::division_codes_toml()
-        )
+        crate::fixtures::division_codes_toml()
     } else {
         format!(
             r#"[tenant.ka]
@@ -141,7 +139,7 @@ private_key_file = "{key}"
 platform_public_key_file = "{platform}"
 source_database = "{operator_url}"
 photo_dir = "{photos}"
-[tenant.rates]
+{family_line}[tenant.rates]
 qps = {qps}
 {tenant_extra}"#,
         state = dir.join("state.db").display(),

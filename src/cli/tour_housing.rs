@@ -48,6 +48,17 @@ impl IdStore for TourIds {
     }
 }
 
+/// A community as this family names it: by `community_id`.
+struct CommunityId(CommunityRef);
+
+impl Answer for CommunityId {
+    fn answer(&self) -> String {
+        match &self.0 {
+            CommunityRef::Code(id) | CommunityRef::RequestId(id) => format!("community_id {id}"),
+        }
+    }
+}
+
 impl Answer for Vec<String> {
     fn answer(&self) -> String {
         if self.is_empty() {
@@ -125,12 +136,12 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
     let comm = tour
         .show(
             "community.batchquery, then community.add (小区 → community_id)",
-            platform.sync_community(&community).await,
+            platform.sync_community(&community).await.map(CommunityId),
         )
-        .unwrap_or(CommunityRef::Code("unknown".into()));
+        .map_or(CommunityRef::Code("unknown".into()), |c| c.0);
     tour.show(
         "the same community again: found by community.batchquery, not added twice",
-        platform.sync_community(&community).await,
+        platform.sync_community(&community).await.map(CommunityId),
     );
     let attachment = tour
         .show(
