@@ -175,7 +175,7 @@ impl WorkerConfig {
 }
 
 /// Which platform API family serves a tenant.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Family {
     /// `alipay.eco.renthouse.*`, the seed guide's methods.
@@ -183,6 +183,16 @@ pub enum Family {
     Renthouse,
     /// `alipay.commerce.housing.*`, the successor family.
     Housing,
+}
+
+impl Family {
+    /// As written in the config, and as `Platform::family` names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Renthouse => "renthouse",
+            Family::Housing => "housing",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -148,6 +148,20 @@ const CITIES: &[City] = &[
         ],
     ),
 ];
+/// The `[tenant.housing.division_codes]` table of a config whose source holds generated
+/// listings: the housing family takes division codes only, and the views name some cities and
+/// districts by name.
+pub fn division_codes_toml() -> String {
+    let mut out = String::from("[tenant.housing.division_codes]\n");
+    for (code, name, _, _, districts) in CITIES {
+        out.push_str(&format!("\"{name}\" = \"{code}\"\n"));
+        for (code, name) in districts.iter() {
+            out.push_str(&format!("\"{name}\" = \"{code}\"\n"));
+        }
+    }
+    out
+}
+
 const NAMES_A: &[&str] = &[
     "阳光", "翠苑", "锦绣", "金色", "绿城", "万科", "碧桂", "星河", "东方", "世纪",
 ];

@@ -244,6 +244,62 @@ fn the_demo_tour_runs_green() {
 }
 
 #[test]
+fn the_housing_demo_tour_runs_green() {
+    let out = rentsync()
+        .args(["demo", "--tour", "--family", "housing"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("All steps answered as expected."));
+    assert!(
+        stdout.contains("bed_room: cannot be modified (add only)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("was \"2\" at house.rental.add and is \"3\" now"),
+        "{stdout}"
+    );
+    // The end state as a table, not Rust's debug form.
+    assert!(stdout.contains("external_id  housing_id"), "{stdout}");
+    assert!(
+        !stdout.contains("FAIL") && !stdout.contains("Some("),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_housing_demo_syncs_and_follows_live_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = rentsync()
+        .args(["demo", "--family", "housing", "--listings", "60", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("platform family: housing"), "{stdout}");
+    assert_eq!(
+        stdout.matches("on the platform after").count(),
+        3,
+        "{stdout}"
+    );
+    assert!(!stdout.contains("NOT on the platform"), "{stdout}");
+    assert!(
+        stdout.contains("listings added more than once: 0"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn the_demo_syncs_the_sample_database_and_follows_live_changes() {
     let dir = tempfile::tempdir().unwrap();
     let out = rentsync()

@@ -13,7 +13,7 @@ use anyhow::Context;
 
 use super::run::Daemon;
 use super::runtime::Runtime;
-use crate::config::Config;
+use crate::config::{Config, Family};
 use crate::db::Db;
 use crate::fixtures::{generate, load_schema, GenOptions};
 use crate::report::Format;
@@ -30,20 +30,33 @@ pub struct DemoArgs {
     /// Working directory (recreated).
     #[arg(long, default_value = "target/rentsync-demo")]
     pub dir: PathBuf,
-    /// Instead: a scripted tour of every renthouse API call against the sandbox.
+    /// Instead: a scripted tour of the family's API calls against the sandbox.
     #[arg(long)]
     pub tour: bool,
+    /// The platform family the demo tenant uses: renthouse (`alipay.eco.renthouse.*`) or
+    /// housing (`alipay.commerce.housing.*`).
+    #[arg(long, value_enum, default_value_t = Family::Renthouse)]
+    pub family: Family,
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let housing = args.family == Family::Housing;
     if args.tour {
-        return super::tour::run(args.qps).await;
+        return if housing {
+            super::tour_housing::run(args.qps).await
+        } else {
+            super::tour::run(args.qps).await
+        };
     }
     let dir = &args.dir;
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let dir = dir.canonicalize()?;
-    println!("rentsync demo in {}\n", dir.display());
+    println!(
+        "rentsync demo ({} family) in {}\n",
+        args.family.name(),
+        dir.display()
+    );
 
     // The platform: our sandbox, with fresh keys.
     let keys = super::keygen::write_keys(&dir.join("keys"), 2048)?;
@@ -96,6 +109,23 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         operator_url, gen.listings(), gen.whole_flats, gen.bedrooms, gen.room_types, gen.rooms, gen.photos, gen.communities
     );
 
+    // The housing family has no operator account and no callbacks: its tenant gets neither.
+    let family_line = format!("family = \"{}\"\n", args.family.name());
+    let tenant_extra = if housing {
+        crate::fixtures::division_codes_toml()
+    } else {
+        format!(
+            r#"[tenant.ka]
+name = "Demo Apartments"
+[tenant.spi]
+public_url = "http://127.0.0.1:{spi_port}"
+aes_key_file = "keys/spi_aes.key"
+[tenant.spi.deliver]
+webhook = "{webhook}"
+hmac_key_file = "keys/webhook.key"
+"#
+        )
+    };
     let config_text = format!(
         r#"state_database = "sqlite://{state}"
 [source]
@@ -111,17 +141,9 @@ private_key_file = "{key}"
 platform_public_key_file = "{platform}"
 source_database = "{operator_url}"
 photo_dir = "{photos}"
-[tenant.ka]
-name = "Demo Apartments"
-[tenant.spi]
-public_url = "http://127.0.0.1:{spi_port}"
-aes_key_file = "keys/spi_aes.key"
-[tenant.spi.deliver]
-webhook = "{webhook}"
-hmac_key_file = "keys/webhook.key"
-[tenant.rates]
+{family_line}[tenant.rates]
 qps = {qps}
-{tmall}"#,
+{tenant_extra}{tmall}"#,
         state = dir.join("state.db").display(),
         key = keys.app_private.display(),
         platform = keys.platform_public.display(),
@@ -161,6 +183,19 @@ qps = {qps}
     let stop = Arc::new(AtomicBool::new(false));
     let daemon = Daemon::spawn(rt.clone(), stop.clone(), Default::default()).await?;
     println!("5. daemon running; changing the source:");
+    if housing {
+        let ok = super::demo_housing::live_changes(&operator, &sandbox).await?;
+        daemon.stop(Duration::from_secs(10)).await?;
+        println!("6. {}", super::demo_housing::end_state(&sandbox));
+        let _ = stop_tx.send(());
+        server.await??;
+        closing_hint(&dir);
+        return Ok(if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
     let on_shelf: Vec<StoredRoom> = sandbox
         .rooms()
         .into_iter()
@@ -230,6 +265,15 @@ qps = {qps}
     );
     let _ = stop_tx.send(());
     server.await??;
+    closing_hint(&dir);
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn closing_hint(dir: &Path) {
     println!(
         "\nstate database: {}; config: {}",
         dir.join("state.db").display(),
@@ -240,11 +284,6 @@ qps = {qps}
         shell_word(&this_binary()),
         shell_word(&dir.join("rentsync.toml").display().to_string())
     );
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
 }
 
 /// The binary this demo runs as, so the closing hint works when pasted (an installed
@@ -287,7 +326,7 @@ fn photo_dir() -> PathBuf {
     }
 }
 
-async fn exec(db: &Db, sql: &str) -> anyhow::Result<()> {
+pub(super) async fn exec(db: &Db, sql: &str) -> anyhow::Result<()> {
     sqlx::raw_sql(sql).execute(&db.pool).await?;
     Ok(())
 }

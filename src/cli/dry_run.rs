@@ -7,11 +7,13 @@ use std::collections::HashSet;
 use std::process::ExitCode;
 
 use super::runtime::ConfigArg;
-use crate::config::{Config, TenantConfig};
-use crate::model::CommunityRef;
+use crate::config::{Config, Family, TenantConfig};
+use crate::model::{CommunityRef, Room};
 use crate::outbox::{ItemStatus, ItemSummary, Outbox};
-use crate::plan::{kind_label, plan_with, Plan};
-use crate::platform::room_payload;
+use crate::plan::{coverage, kind_label, plan_with, Plan};
+use crate::platform::housing::{add_only, payload};
+use crate::platform::{room_payload, HousingSettings};
+use crate::report::family::FamilyCoverage;
 use crate::report::progress::Progress;
 use crate::report::rooms::{changes, Change, RoomLine};
 use crate::report::{DryRunReport, Format, Lang, ReportMeta, TenantPlan};
@@ -115,6 +117,16 @@ async fn plan_tenant(
     let tenant = t.name.as_str();
     let source = Source::connect(url).await?;
     let mut plan_out = TenantPlan::new(tenant);
+    plan_out.coverage = FamilyCoverage::new(t.family.name());
+    let housing = (t.family == Family::Housing).then_some(&t.housing);
+    // A tenant moved to another family has every room sent whole (`Outbox::switch_family`).
+    let switched = match outbox {
+        Some(o) => o
+            .served_family(tenant)
+            .await?
+            .is_some_and(|f| f != t.family.name()),
+        None => false,
+    };
     let mut progress = Progress::new("dry-run: rows read", None);
     let mut communities = HashSet::new();
     for view in VIEWS {
@@ -130,13 +142,24 @@ async fn plan_tenant(
                 .collect();
             let keys: Vec<&str> = plans.iter().map(|p| p.listing.room_code()).collect();
             let stored = match outbox {
-                Some(o) => o.lookup(tenant, kind, &keys).await?,
-                None => Default::default(),
+                Some(o) if !switched => o.lookup(tenant, kind, &keys).await?,
+                _ => Default::default(),
             };
             let mut updates = Vec::new();
+            if let Some(settings) = housing {
+                for p in &plans {
+                    for (method, fields) in coverage::housing_fields(&p.listing, settings, today) {
+                        plan_out.coverage.filled(method, fields);
+                    }
+                }
+                if let Some(o) = outbox.filter(|_| !switched) {
+                    add_only_changes(o, tenant, settings, &plans, &mut plan_out).await?;
+                }
+            }
             for p in &plans {
                 let code = p.listing.room_code();
                 plan_out.rows += 1;
+                plan_out.coverage.row(&p.listing);
                 if outbox.is_some() {
                     // Only needed to find rooms gone from the source; with no state yet there
                     // are none, and memory stays flat.
@@ -279,6 +302,56 @@ async fn add_changes(
             .find(|l| l.room_code == p.listing.room_code())
         {
             line.changes = diff;
+        }
+    }
+    Ok(())
+}
+
+/// Listings already added whose add-only fields now differ from what their add sent, as the
+/// worker would warn (`platform::housing::add_only`), counted per field.
+async fn add_only_changes(
+    outbox: &Outbox,
+    tenant: &str,
+    s: &HousingSettings,
+    plans: &[Plan],
+    out: &mut TenantPlan,
+) -> anyhow::Result<()> {
+    let keyed: Vec<(String, &Plan)> = plans
+        .iter()
+        .filter(|p| p.is_valid() && p.listing.active)
+        .map(|p| {
+            let what = match p.listing.room {
+                Room::Dispersion(_) => "house",
+                Room::Concentration(_) => "apartment",
+            };
+            (format!("{what}:{}", p.listing.room_code()), p)
+        })
+        .collect();
+    let keys: Vec<&str> = keyed.iter().map(|(k, _)| k.as_str()).collect();
+    let stored = outbox.cache_get_many(tenant, add_only::KIND, &keys).await?;
+    for (key, p) in &keyed {
+        let Some(added) = stored
+            .get(key)
+            .and_then(|t| serde_json::from_str::<serde_json::Map<_, _>>(t).ok())
+        else {
+            continue;
+        };
+        let (now, method) = match &p.listing.room {
+            Room::Dispersion(r) => {
+                let add = payload::house_add(r, "", s);
+                (add_only::snapshot(&add, &add.fields), "house.rental.add")
+            }
+            Room::Concentration(r) => {
+                let Ok(at) = payload::location(&p.listing.community, s) else {
+                    continue;
+                };
+                let add = payload::apartment_add(r, &at, s);
+                (add_only::snapshot(&add, &add.fields), "apartment.add")
+            }
+        };
+        for c in add_only::changes(&added, &now) {
+            out.coverage
+                .add_only_changed(p.listing.room_code(), &c.field, method);
         }
     }
     Ok(())

@@ -5,6 +5,7 @@ mod call;
 mod check;
 mod completions;
 mod demo;
+mod demo_housing;
 mod demo_spi;
 mod demo_tmall;
 mod dry_run;
@@ -23,6 +24,7 @@ mod status;
 mod tasks;
 mod tmall;
 mod tour;
+mod tour_housing;
 mod trade;
 
 pub use dry_run::dry_run;

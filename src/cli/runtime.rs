@@ -98,6 +98,14 @@ impl Runtime {
                     t.housing.clone(),
                 )),
             };
+            if let Some(s) = outbox
+                .switch_family(&t.name, platform.family())
+                .await
+                .with_context(|| format!("tenant {:?}: recording its platform family", t.name))?
+            {
+                tracing::warn!(tenant = %t.name, from = %s.from, to = %s.to, items = s.items,
+                    "tenant moved to another platform family: each room is sent whole on the new one; nothing is taken off the old one");
+            }
             let mut ctx = TenantCtx::new(&t.name, platform, source, t.rates.clone());
             ctx.photo_source = t.photo_source()?;
             ctx.photo_pool = Arc::clone(&photo_pool);

@@ -16,7 +16,7 @@ use crate::platform::{Platform, RenthousePlatform};
 use crate::report::text_table::TextTable;
 use crate::sandbox::{SandboxConfig, SandboxState};
 
-const PHOTO: &[u8] = include_bytes!("../../tests/data/room.jpg");
+pub(super) const PHOTO: &[u8] = include_bytes!("../../tests/data/room.jpg");
 
 pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
     println!(
@@ -258,9 +258,9 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
 
 /// The steps of one section: each call, its outcome and the platform's answer as a table row.
 #[derive(Default)]
-struct Steps {
+pub(super) struct Steps {
     table: Option<TextTable>,
-    failures: u32,
+    pub(super) failures: u32,
 }
 
 impl Steps {
@@ -269,7 +269,7 @@ impl Steps {
             .get_or_insert_with(|| TextTable::new(&["result", "step", "answer"]))
     }
 
-    fn show<T: Answer>(&mut self, label: &str, r: Result<T, AlipayError>) -> Option<T> {
+    pub(super) fn show<T: Answer>(&mut self, label: &str, r: Result<T, AlipayError>) -> Option<T> {
         match r {
             Ok(v) => {
                 self.rows().row(vec!["ok".into(), label.into(), v.answer()]);
@@ -284,7 +284,7 @@ impl Steps {
         }
     }
 
-    fn refusal<T: Answer>(&mut self, label: &str, r: Result<T, AlipayError>) {
+    pub(super) fn refusal<T: Answer>(&mut self, label: &str, r: Result<T, AlipayError>) {
         match r {
             Ok(v) => {
                 self.failures += 1;
@@ -298,7 +298,7 @@ impl Steps {
     }
 
     /// Prints the section's table under its title and starts the next section.
-    fn print(&mut self, title: &str) {
+    pub(super) fn print(&mut self, title: &str) {
         if let Some(t) = self.table.take() {
             println!("{title}");
             print!("{}", t.render(2));
@@ -307,7 +307,7 @@ impl Steps {
 }
 
 /// A platform answer as a person reads it: the values, not Rust's debug form.
-trait Answer {
+pub(super) trait Answer {
     fn answer(&self) -> String;
 }
 
@@ -361,7 +361,7 @@ impl Answer for crate::alipay::renthouse::ka::KaInfoQueryResponse {
 }
 
 /// One row per leaf of a JSON object, keyed by its path (`method / outcome`).
-fn flatten_json(path: &str, v: &serde_json::Value, out: &mut TextTable) {
+pub(super) fn flatten_json(path: &str, v: &serde_json::Value, out: &mut TextTable) {
     match v {
         serde_json::Value::Object(m) => {
             for (k, v) in m {

@@ -28,6 +28,38 @@ impl Outbox {
     }
 }
 
+impl Outbox {
+    /// Several keys of one kind at once (the dry-run reads one per room), in chunks that stay
+    /// within every backend's limit on bound parameters.
+    pub async fn cache_get_many(
+        &self,
+        tenant: &str,
+        kind: &str,
+        keys: &[&str],
+    ) -> anyhow::Result<std::collections::HashMap<String, String>> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in keys.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = self.db.sql(&format!(
+                "SELECT cache_key, value FROM rentsync_cache WHERE tenant = ? AND kind = ? \
+                 AND cache_key IN ({marks})"
+            ));
+            let mut q = sqlx::query(&sql).bind(tenant).bind(kind);
+            for k in chunk {
+                q = q.bind(*k);
+            }
+            for row in q.fetch_all(&self.db.pool).await? {
+                use sqlx::Row;
+                let key: String = row.try_get("cache_key")?;
+                if let Some(v) = crate::db::text(&row, "value")? {
+                    out.insert(key, v);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::Outbox;

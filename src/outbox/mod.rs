@@ -4,6 +4,7 @@
 
 mod cache;
 mod explain;
+mod family;
 mod holds;
 mod items;
 mod ka;
@@ -20,6 +21,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 pub use explain::{CallRecord, ItemRecord};
+pub use family::FamilySwitch;
 pub use holds::DelistHold;
 pub use items::{
     maybe_live, ClaimedItem, EnqueueCounts, Finish, ItemStatus, ItemSummary, LeaseWatch,

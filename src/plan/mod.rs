@@ -2,6 +2,7 @@
 //! against the platform's rules (the same ones the sandbox enforces) before anything is queued;
 //! a break makes the item `invalid`, naming room, field and rule, and it is never sent.
 
+pub mod coverage;
 mod listing;
 pub mod rules;
 

@@ -7,6 +7,7 @@
 //! and the next attempt asks the platform (`*.query` by `external_id`) instead of adding again.
 //! That is what keeps "repeat at most one call" true for a family that has no upsert.
 
+pub mod add_only;
 pub mod ids;
 pub mod payload;
 pub mod settings;
@@ -24,8 +25,8 @@ use crate::alipay::housing::{
 };
 use crate::alipay::{AlipayClient, AlipayError};
 use crate::model::{
-    Community, CommunityRef, ConcentrationRoom, DispersionRoom, Division, FlatsTag, Place,
-    RentStatus, Room, RoomState,
+    Community, CommunityRef, ConcentrationRoom, DispersionRoom, FlatsTag, Place, RentStatus, Room,
+    RoomState,
 };
 use ids::IdStore;
 use payload::{shows, Location};
@@ -134,6 +135,49 @@ impl HousingPlatform {
         self.put(kind, key, &id).await
     }
 
+    /// Keeps what an add is about to send of its add-only fields, replacing what an earlier
+    /// attempt kept: an add that did land is found by query later and never re-sent, so the
+    /// last attempt's values are the ones the platform holds.
+    async fn keep_add_only<A: serde::Serialize, F: serde::Serialize>(
+        &self,
+        what: &str,
+        code: &str,
+        add: &A,
+        fields: &F,
+    ) -> Result<(), AlipayError> {
+        let text = serde_json::to_string(&add_only::snapshot(add, fields))
+            .map_err(|e| store_error(e.into()))?;
+        self.ids
+            .replace(add_only::KIND, &format!("{what}:{code}"), &text)
+            .await
+            .map_err(store_error)
+    }
+
+    /// Warnings for the add-only fields of `what:code` that differ from what its add sent.
+    async fn drift<A: serde::Serialize, F: serde::Serialize>(
+        &self,
+        what: &str,
+        code: &str,
+        add: &A,
+        fields: &F,
+    ) -> Result<Vec<String>, AlipayError> {
+        let Some(text) = self.get(add_only::KIND, &format!("{what}:{code}")).await? else {
+            // Added before snapshots were kept: nothing to compare with.
+            return Ok(Vec::new());
+        };
+        let added: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&text).map_err(|e| store_error(e.into()))?;
+        let method = if what == "house" {
+            "house.rental.add"
+        } else {
+            "apartment.add"
+        };
+        Ok(add_only::changes(&added, &add_only::snapshot(add, fields))
+            .iter()
+            .map(|c| add_only::warning(code, method, c))
+            .collect())
+    }
+
     async fn housing_id(&self, code: &str) -> Result<Option<String>, AlipayError> {
         self.known_id(HOUSING_ID, code, || async {
             let q = HouseRentalQuery {
@@ -177,20 +221,6 @@ impl HousingPlatform {
             }
         })
         .await
-    }
-
-    fn code(&self, d: &Division, what: &str) -> Result<String, AlipayError> {
-        match d {
-            Division::Code(c) => Ok(c.clone()),
-            Division::Name(n) => self.settings.division_codes.get(n).cloned().ok_or_else(|| {
-                AlipayError::Encode {
-                    method: "alipay.commerce.housing.community.add".into(),
-                    detail: format!(
-                        "{what} {n:?} has no division code: the housing family takes codes only; add it to [tenant.housing.division_codes]"
-                    ),
-                }
-            }),
-        }
     }
 
     /// Puts a listing or apartment on or off shelf, unless it already is.
@@ -266,6 +296,8 @@ impl HousingPlatform {
             }
             None => {
                 let add = payload::house_add(r, community_id, &self.settings);
+                self.keep_add_only("house", &r.room_code, &add, &add.fields)
+                    .await?;
                 self.add(HOUSING_ID, &r.room_code, || async {
                     let (answer, node) = self.client.call_with_node(&add).await?;
                     answer
@@ -316,6 +348,8 @@ impl HousingPlatform {
                     }
                 };
                 let add = payload::apartment_add(r, &at, &self.settings);
+                self.keep_add_only("apartment", &r.room_code, &add, &add.fields)
+                    .await?;
                 self.add(APARTMENT_ID, &r.room_code, || async {
                     let (answer, node) = self.client.call_with_node(&add).await?;
                     answer
@@ -407,17 +441,11 @@ impl Platform for HousingPlatform {
     /// Found by name and district first (the platform may not de-duplicate, spec §6), added
     /// otherwise; either way its location is recorded for the apartments that need it.
     async fn sync_community(&self, c: &Community) -> Result<CommunityRef, AlipayError> {
-        let city_code = self.code(&c.city, "city")?;
-        let district_code = self.code(&c.district, "district")?;
-        let at = Location {
-            province_code: format!("{}0000", city_code.get(..2).unwrap_or_default()),
-            city_code: city_code.clone(),
-            district_code: district_code.clone(),
-            address: match &c.place {
-                Place::Address(a) => Some(a.clone()),
-                _ => None,
-            },
-        };
+        let at = payload::location(c, &self.settings).map_err(|detail| AlipayError::Encode {
+            method: "alipay.commerce.housing.community.add".into(),
+            detail,
+        })?;
+        let (city_code, district_code) = (at.city_code.clone(), at.district_code.clone());
         let query = CommunityBatchQuery {
             city_code: Some(city_code.clone()),
             district_code: Some(district_code.clone()),
@@ -494,6 +522,25 @@ impl Platform for HousingPlatform {
         match room {
             Room::Dispersion(r) => self.upsert_house(r).await,
             Room::Concentration(r) => self.upsert_apartment(r).await,
+        }
+    }
+
+    async fn add_only_drift(&self, room: &Room) -> Result<Vec<String>, AlipayError> {
+        match room {
+            Room::Dispersion(r) => {
+                let add = payload::house_add(r, community_id(&r.community), &self.settings);
+                self.drift("house", &r.room_code, &add, &add.fields).await
+            }
+            Room::Concentration(r) => {
+                let Some(text) = self.get(LOCATION, community_id(&r.community)).await? else {
+                    return Ok(Vec::new());
+                };
+                let at: Location =
+                    serde_json::from_str(&text).map_err(|e| store_error(e.into()))?;
+                let add = payload::apartment_add(r, &at, &self.settings);
+                self.drift("apartment", &r.room_code, &add, &add.fields)
+                    .await
+            }
         }
     }
 

@@ -65,6 +65,13 @@ pub trait Platform: Send + Sync {
     /// Creates or updates a room, keyed by its room code.
     async fn upsert_room(&self, room: &Room, adding: bool) -> Result<(), AlipayError>;
 
+    /// One warning per field of `room` that this family cannot change after the room was added
+    /// and that differs from what the add sent (naming room, field, source column and values).
+    /// Families that upsert have none.
+    async fn add_only_drift(&self, _room: &Room) -> Result<Vec<String>, AlipayError> {
+        Ok(Vec::new())
+    }
+
     /// Flips on/off shelf and rented/vacant without resending the room.
     async fn set_room_state(
         &self,

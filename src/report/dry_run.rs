@@ -57,6 +57,9 @@ pub struct TenantPlan {
     pub breaks: Vec<BreakGroup>,
     /// Rule breaks beyond [`MAX_GROUPS`] distinct ones, counted by room.
     pub breaks_not_grouped: u64,
+    /// The family serving the tenant and what it cannot carry (`super::family`).
+    #[serde(flatten)]
+    pub coverage: super::family::FamilyCoverage,
     #[serde(skip)]
     groups: BTreeMap<(String, String), BreakGroup>,
 }
@@ -126,6 +129,7 @@ impl TenantPlan {
     }
 
     pub fn finish(&mut self) {
+        self.coverage.finish();
         let mut groups: Vec<BreakGroup> = std::mem::take(&mut self.groups).into_values().collect();
         groups.sort_by(|a, b| b.rooms.cmp(&a.rooms).then(a.field.cmp(&b.field)));
         self.breaks = groups;

@@ -49,6 +49,7 @@ fn tenant(doc: &mut Doc, t: &TenantPlan) {
         &t.state_changes,
     );
     rooms(doc, "Rooms to take off shelf", "take-offs", &t.take_offs);
+    t.coverage.doc(doc);
     if t.breaks.is_empty() && t.breaks_not_grouped == 0 {
         doc.para(lang.t("No listing breaks a platform rule."), Tone::Good);
         return;

@@ -5,6 +5,7 @@
 pub mod doc;
 mod dry_run;
 mod dry_run_doc;
+pub mod family;
 pub mod html;
 mod lang;
 pub mod photos;

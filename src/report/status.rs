@@ -147,22 +147,6 @@ impl StatusReport {
             Format::Html => super::html::render(&self.doc()),
             Format::Table => super::text::terminal(&self.doc()),
         }
-        if !self.invalid_tasks.is_empty() {
-            let _ = writeln!(
-                out,
-                "\ntasks that break a rule (fix the source row; they are never sent as they are):"
-            );
-            for t in &self.invalid_tasks {
-                let _ = writeln!(
-                    out,
-                    "  {} {} {}: {}",
-                    t.tenant,
-                    t.kind,
-                    t.key,
-                    t.last_error.as_deref().unwrap_or("")
-                );
-            }
-        }
     }
 }
 

@@ -301,6 +301,23 @@ fn tasks(doc: &mut Doc, r: &StatusReport) {
         doc.table(table);
         doc.para("`rentsync retry --tasks`", Tone::Plain);
     }
+    if !r.invalid_tasks.is_empty() {
+        doc.heading("Tasks that break a rule");
+        doc.para(
+            lang.t("Fix the source row: they are never sent as they are."),
+            Tone::Bad,
+        );
+        let mut table = Table::new("invalid-tasks", lang, &["Tenant", "Kind", "Key", "Message"]);
+        for t in &r.invalid_tasks {
+            table.row(vec![
+                Cell::Text(t.tenant.clone()),
+                Cell::Code(t.kind.clone()),
+                Cell::Code(t.key.clone()),
+                Cell::Bad(t.last_error.clone().unwrap_or_default()),
+            ]);
+        }
+        doc.table(table);
+    }
 }
 
 fn status_label(s: &str) -> &'static str {

@@ -244,24 +244,21 @@ impl SandboxState {
     }
 }
 
+fn room_json(r: &StoredRoom) -> Value {
+    json!({
+        "room_code": r.room_code,
+        "flats_tag": r.flats_tag,
+        "biz_content": r.biz_content,
+        "room_status": r.room_status,
+        "rent_status": r.rent_status,
+        "images": r.images,
+        "room_calls": r.room_calls,
+        "state_calls": r.state_calls,
+    })
+}
+
 async fn rooms(State(sb): State<SandboxState>) -> Json<Value> {
-    let rooms: Vec<Value> = sb
-        .rooms()
-        .into_iter()
-        .map(|r| {
-            json!({
-                "room_code": r.room_code,
-                "flats_tag": r.flats_tag,
-                "biz_content": r.biz_content,
-                "room_status": r.room_status,
-                "rent_status": r.rent_status,
-                "images": r.images,
-                "room_calls": r.room_calls,
-                "state_calls": r.state_calls,
-            })
-        })
-        .collect();
-    Json(Value::Array(rooms))
+    Json(Value::Array(sb.rooms().iter().map(room_json).collect()))
 }
 
 async fn stats(State(sb): State<SandboxState>) -> Json<Value> {
@@ -284,6 +281,8 @@ async fn state(State(sb): State<SandboxState>) -> Json<Value> {
         "reservation_answers": store.reservations.iter()
             .map(|(k, v)| (k.clone(), v["reserve_status"].clone()))
             .collect::<std::collections::BTreeMap<_, _>>(),
+        // Both families' listings in one snapshot, so a test compares their end states.
+        "rooms": store.rooms.values().map(room_json).collect::<Vec<_>>(),
         "housing": {
             "communities": store.housing.communities,
             "attachments": store.housing.attachments.len(),

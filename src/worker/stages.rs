@@ -157,6 +157,9 @@ async fn run(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Result<Opt
     } else if synced.state.as_deref() != Some(&state_label) {
         state_sync(ctx, outbox, item, &mut synced, false).await?;
     }
+    // Checked on every pass, not only when content is sent: the warning stays while it holds.
+    let mut warnings = warnings;
+    warnings.extend(ctx.platform.add_only_drift(&room).await?);
     Ok((!warnings.is_empty()).then(|| warnings.join("; ")))
 }
 

@@ -5,6 +5,7 @@
 pub mod daemon;
 pub mod engine;
 pub mod fake_gateway;
+pub mod housing;
 pub mod photo_server;
 pub mod spi;
 pub mod webhook;

@@ -5,6 +5,72 @@
 
 use crate::alipay::client::ApiRequest;
 
+/// Every field `apartment.add` takes (spec §4.4), the deleted ones (§2.4.4) left out.
+pub const ADD_FIELDS: [&str; 44] = [
+    "external_id",
+    "apartment_name",
+    "apartment_address",
+    "province_code",
+    "city_code",
+    "district_code",
+    "business_district",
+    "source_company",
+    "status",
+    "property_title",
+    "property_description",
+    "rent_start",
+    "rent_end",
+    "rent_unit",
+    "usable_area_start",
+    "usable_area_end",
+    "floor_start",
+    "floor_end",
+    "bed_room",
+    "living_room",
+    "kitchen",
+    "bath_room",
+    "construction_year",
+    "owner_id",
+    "owner_name",
+    "verification_code",
+    "orientation",
+    "house_structure",
+    "elevator_to_unit_ratio",
+    "apartment_img",
+    "apartment_video",
+    "apartment_vr",
+    "apartment_facilities",
+    "apartment_services",
+    "accommodation",
+    "house_label",
+    "property_features",
+    "viewing_time",
+    "contact_person",
+    "contact_person_phone",
+    "contact_persons_photo",
+    "house_program_id",
+    "page",
+    "other",
+];
+
+/// Every field `apartment.rental.add` takes (spec §4.5), the deprecated `verification_code` left
+/// out.
+pub const RENTAL_ADD_FIELDS: [&str; 13] = [
+    "apartment_id",
+    "external_id",
+    "name",
+    "doorplate_number",
+    "rent",
+    "rent_unit",
+    "deposit",
+    "payment_method",
+    "internal_area",
+    "orientation",
+    "has_private_bathroom",
+    "check_in_time",
+    "status",
+];
+
 /// Apartment fields both `add` and `modify` carry.
 #[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -7,7 +7,9 @@ use crate::alipay::housing::{
     ApartmentAdd, ApartmentFields, ApartmentRentalAdd, ApartmentRentalFields, HouseRentalAdd,
     HouseRentalFields,
 };
-use crate::model::{ConcentrationRoom, DispersionRoom, Money, RentStatus, RoomState};
+use crate::model::{
+    Community, ConcentrationRoom, DispersionRoom, Division, Money, Place, RentStatus, RoomState,
+};
 
 /// Where an apartment is: the family places apartments by codes and address, not by community.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -16,6 +18,33 @@ pub struct Location {
     pub city_code: String,
     pub district_code: String,
     pub address: Option<String>,
+}
+
+/// Where a community is, in the family's terms: division codes only (a name is looked up in
+/// `[tenant.housing.division_codes]`; the province is the city code's first two digits). The
+/// error names the division and the setting to add it to.
+pub fn location(c: &Community, s: &HousingSettings) -> Result<Location, String> {
+    let code = |d: &Division, what: &str| {
+        match d {
+        Division::Code(c) => Ok(c.clone()),
+        Division::Name(n) => s.division_codes.get(n).cloned().ok_or_else(|| {
+            format!(
+                "{what} {n:?} has no division code: the housing family takes codes only; add it to [tenant.housing.division_codes]"
+            )
+        }),
+    }
+    };
+    let city_code = code(&c.city, "city")?;
+    let district_code = code(&c.district, "district")?;
+    Ok(Location {
+        province_code: format!("{}0000", city_code.get(..2).unwrap_or_default()),
+        city_code,
+        district_code,
+        address: match &c.place {
+            Place::Address(a) => Some(a.clone()),
+            _ => None,
+        },
+    })
 }
 
 /// Whether a listing should show: on shelf and not let. The family has no rented flag (§7).
@@ -201,6 +230,27 @@ mod tests {
         assert_eq!(add.fields.check_in_time.as_deref(), Some("2025-10-01"));
         assert_eq!(add.fields.status.as_deref(), Some("上架"));
         assert_eq!(add.fields.house_pic, Some(vec!["A1".to_string()]));
+    }
+
+    #[test]
+    fn a_listing_is_sent_with_no_field_outside_the_methods_field_lists() {
+        let s = HousingSettings {
+            source_company: Some("示例".into()),
+            ..Default::default()
+        };
+        let mut r = flat();
+        r.intro = Some("intro".into());
+        r.room_configs = vec!["2".into()];
+        r.owners_name = Some("王".into());
+        r.owners_tel = Some("4001234567".into());
+        r.shared = Some(crate::model::SharedBedroom { name: 'A', face: 1 });
+        let v = serde_json::to_value(house_add(&r, "C1", &s)).unwrap();
+        for k in v.as_object().unwrap().keys() {
+            assert!(
+                crate::alipay::housing::house::ADD_FIELDS.contains(&k.as_str()),
+                "house.rental.add has no field {k}"
+            );
+        }
     }
 
     #[test]
