@@ -58,7 +58,11 @@ pub async fn dry_run(cfg: &Config, batch: i64) -> anyhow::Result<DryRunReport> {
             continue;
         };
         // One tenant's unreadable source does not hide the others' plans.
-        match plan_tenant(&t.name, url, outbox.as_ref(), batch, today).await {
+        let family = match t.family {
+            crate::config::Family::Renthouse => "renthouse",
+            crate::config::Family::Housing => "housing",
+        };
+        match plan_tenant(&t.name, family, url, outbox.as_ref(), batch, today).await {
             Ok(plan) => report.tenants.push(plan),
             Err(e) => report.unreadable.push(crate::report::UnreadableTenant {
                 tenant: t.name.clone(),
@@ -72,6 +76,7 @@ pub async fn dry_run(cfg: &Config, batch: i64) -> anyhow::Result<DryRunReport> {
 /// The plan of one tenant's source.
 async fn plan_tenant(
     tenant: &str,
+    family: &'static str,
     url: &str,
     outbox: Option<&Outbox>,
     batch: i64,
@@ -79,6 +84,7 @@ async fn plan_tenant(
 ) -> anyhow::Result<TenantPlan> {
     let source = Source::connect(url).await?;
     let mut plan_out = TenantPlan::new(tenant);
+    plan_out.family = family.to_string();
     let mut progress = Progress::new("dry-run: rows read", None);
     let mut communities = HashSet::new();
     for view in VIEWS {
@@ -100,6 +106,9 @@ async fn plan_tenant(
             for p in &plans {
                 let code = p.listing.room_code();
                 plan_out.rows += 1;
+                for col in crate::platform::uncarried(family, &p.listing.room) {
+                    plan_out.add_uncarried(kind, col);
+                }
                 if outbox.is_some() {
                     // Only needed to find rooms gone from the source; with no state yet there
                     // are none, and memory stays flat.

@@ -28,6 +28,8 @@ pub struct UnreadableTenant {
 #[derive(Debug, Default, Serialize)]
 pub struct TenantPlan {
     pub tenant: String,
+    /// The platform family that serves the tenant (`renthouse` or `housing`).
+    pub family: String,
     pub rows: u64,
     pub create: u64,
     pub update: u64,
@@ -38,8 +40,22 @@ pub struct TenantPlan {
     pub photos_to_process: u64,
     pub communities_to_resolve: u64,
     pub breaks: Vec<BreakGroup>,
+    /// Filled source columns the family cannot carry, with the rooms that fill them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uncarried: Vec<Uncarried>,
     #[serde(skip)]
     groups: BTreeMap<(String, String), BreakGroup>,
+    #[serde(skip)]
+    uncarried_counts: BTreeMap<(String, String), u64>,
+}
+
+/// A source column the tenant's family cannot carry, and how many rooms fill it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Uncarried {
+    /// `dispersion` or `concentration`: which view.
+    pub view: String,
+    pub column: String,
+    pub rooms: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -73,6 +89,30 @@ impl TenantPlan {
         }
     }
 
+    pub fn add_uncarried(&mut self, view: &str, column: &str) {
+        *self
+            .uncarried_counts
+            .entry((view.to_string(), column.to_string()))
+            .or_default() += 1;
+    }
+
+    /// `source columns family housing cannot carry: dispersion.min_rent_days (12 rooms), …`.
+    pub fn uncarried_line(&self) -> Option<String> {
+        if self.uncarried.is_empty() {
+            return None;
+        }
+        let cols: Vec<String> = self
+            .uncarried
+            .iter()
+            .map(|u| format!("{}.{} ({} rooms)", u.view, u.column, u.rooms))
+            .collect();
+        Some(format!(
+            "source columns family {} cannot carry: {}",
+            self.family,
+            cols.join(", ")
+        ))
+    }
+
     /// The summary lines every format shows, in one order.
     pub fn actions(&self) -> [(&'static str, u64); 8] {
         [
@@ -91,6 +131,14 @@ impl TenantPlan {
         let mut groups: Vec<BreakGroup> = std::mem::take(&mut self.groups).into_values().collect();
         groups.sort_by(|a, b| b.rooms.cmp(&a.rooms).then(a.field.cmp(&b.field)));
         self.breaks = groups;
+        self.uncarried = std::mem::take(&mut self.uncarried_counts)
+            .into_iter()
+            .map(|((view, column), rooms)| Uncarried {
+                view,
+                column,
+                rooms,
+            })
+            .collect();
     }
 }
 
@@ -114,6 +162,9 @@ impl DryRunReport {
             let _ = writeln!(out, "tenant {} ({} rows read)", t.tenant, t.rows);
             for (label, n) in t.actions() {
                 let _ = writeln!(out, "  {label:<24}{n:>10}");
+            }
+            if let Some(line) = t.uncarried_line() {
+                let _ = writeln!(out, "  {line}");
             }
             if !t.breaks.is_empty() {
                 let _ = writeln!(out, "  rule breaks:");
@@ -144,6 +195,9 @@ impl DryRunReport {
             let _ = writeln!(out, "| Action | Rooms |\n|---|---:|");
             for (label, n) in t.actions() {
                 let _ = writeln!(out, "| {label} | {n} |");
+            }
+            if let Some(line) = t.uncarried_line() {
+                let _ = writeln!(out, "\n{line}");
             }
             if !t.breaks.is_empty() {
                 let _ = writeln!(

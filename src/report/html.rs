@@ -66,6 +66,9 @@ pub fn dry_run(r: &DryRunReport) -> String {
             );
         }
         b.push_str("</div>");
+        if let Some(line) = t.uncarried_line() {
+            let _ = write!(b, "<p class=\"uncarried\">{}</p>", esc(&line));
+        }
         if t.breaks.is_empty() {
             b.push_str("<p class=\"ok\">No listing breaks a platform rule.</p>");
         } else {
