@@ -450,3 +450,41 @@ async fn postgres_a_view_without_optional_columns_still_syncs() {
 async fn mariadb_a_view_without_optional_columns_still_syncs() {
     a_view_without_optional_columns_still_syncs(Backend::Mysql).await;
 }
+
+/// The dry-run names the filled columns the tenant's family cannot carry, with their rooms.
+async fn the_dry_run_lists_what_the_family_cannot_carry(backend: Backend) {
+    let env = Env::new(backend, 40, |_| {}).await;
+    for (family, carried, uncarried) in [
+        (Family::Housing, "orientation", "min_rent_days"),
+        (Family::Renthouse, "min_rent_days", "orientation"),
+    ] {
+        let report = rentsync::cli::dry_run(&config(&env, family), 500)
+            .await
+            .expect("dry-run");
+        let t = &report.tenants[0];
+        let named: Vec<&str> = t.uncarried.iter().map(|u| u.column.as_str()).collect();
+        assert!(
+            named.contains(&uncarried) && !named.contains(&carried),
+            "{family:?}: {named:?}"
+        );
+        assert!(t.uncarried.iter().all(|u| u.rooms > 0));
+        let table = report.render(rentsync::report::Format::Table);
+        let family_name = format!("{family:?}").to_lowercase();
+        let line = format!("source columns family {family_name} cannot carry: ");
+        assert!(
+            table.contains(&line) && table.contains(&format!("dispersion.{uncarried} (")),
+            "{table}"
+        );
+    }
+    env.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_the_dry_run_lists_what_the_family_cannot_carry() {
+    the_dry_run_lists_what_the_family_cannot_carry(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_the_dry_run_lists_what_the_family_cannot_carry() {
+    the_dry_run_lists_what_the_family_cannot_carry(Backend::Postgres).await;
+}
