@@ -163,8 +163,12 @@ impl DryRunReport {
             for (label, n) in t.actions() {
                 let _ = writeln!(out, "  {label:<24}{n:>10}");
             }
-            if let Some(line) = t.uncarried_line() {
-                let _ = writeln!(out, "  {line}");
+            if !t.uncarried.is_empty() {
+                let _ = writeln!(out, "  source columns family {} cannot carry:", t.family);
+                for u in &t.uncarried {
+                    let col = format!("{}.{}", u.view, u.column);
+                    let _ = writeln!(out, "    {col:<44}{:>7} rooms", u.rooms);
+                }
             }
             if !t.breaks.is_empty() {
                 let _ = writeln!(out, "  rule breaks:");
@@ -196,8 +200,15 @@ impl DryRunReport {
             for (label, n) in t.actions() {
                 let _ = writeln!(out, "| {label} | {n} |");
             }
-            if let Some(line) = t.uncarried_line() {
-                let _ = writeln!(out, "\n{line}");
+            if !t.uncarried.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "\nSource columns family `{}` cannot carry:\n",
+                    t.family
+                );
+                for u in &t.uncarried {
+                    let _ = writeln!(out, "- `{}.{}`: {} rooms", u.view, u.column, u.rooms);
+                }
             }
             if !t.breaks.is_empty() {
                 let _ = writeln!(

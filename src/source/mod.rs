@@ -173,8 +173,11 @@ impl Source {
                 }
             };
             let mut rows = sqlx::query(&sql).fetch(&me.db.pool);
-            let mut buf = Vec::with_capacity(batch);
             let batch = batch.max(1);
+            // Rows are converted (and their child lists read) a child chunk at a time, then
+            // handed on in batches of the caller's size.
+            let fill = batch.max(lists::CHUNK);
+            let mut buf = Vec::with_capacity(fill.min(10_000));
             loop {
                 let next = rows.next().await;
                 let end = next.is_none();
@@ -188,11 +191,20 @@ impl Source {
                     }
                     None => {}
                 }
-                if buf.len() >= batch || (end && !buf.is_empty()) {
-                    let out = me.finish(view, &std::mem::take(&mut buf)).await;
-                    let failed = out.is_err();
-                    if tx.send(out).await.is_err() || failed {
-                        return;
+                if buf.len() >= fill || (end && !buf.is_empty()) {
+                    let mut done = match me.finish(view, &std::mem::take(&mut buf)).await {
+                        Ok(done) => done,
+                        Err(e) => {
+                            let _ = tx.send(Err(e)).await;
+                            return;
+                        }
+                    };
+                    while !done.is_empty() {
+                        let rest = done.split_off(batch.min(done.len()));
+                        if tx.send(Ok(done)).await.is_err() {
+                            return;
+                        }
+                        done = rest;
                     }
                 }
                 if end {
