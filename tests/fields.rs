@@ -385,9 +385,40 @@ async fn strip_optional(env: &Env) {
     }
 }
 
+/// `rentsync check`'s lines about the views.
+fn check_views(env: &Env) -> String {
+    let path = env.dir.path().join("check.toml");
+    std::fs::write(&path, env.config_text(500.0, 5)).expect("config file");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rentsync"))
+        .args(["check", "--config"])
+        .arg(&path)
+        .output()
+        .expect("rentsync check");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("view"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 async fn a_view_without_optional_columns_still_syncs(backend: Backend) {
     let env = Env::new(backend, 30, |_| {}).await;
+    let before = check_views(&env);
+    for line in [
+        "ok   tenant t1: view rentsync_dispersion_rooms: 22 of 22 optional columns present",
+        "ok   tenant t1: view rentsync_dispersion_rooms: columns and types match the contract",
+        "ok   tenant t1: child views: rentsync_room_pay_plans present, rentsync_room_fees present",
+    ] {
+        assert!(before.contains(line), "{line:?} in\n{before}");
+    }
     strip_optional(&env).await;
+    let after = check_views(&env);
+    for line in [
+        "ok   tenant t1: view rentsync_concentration_rooms: 0 of 20 optional columns present (not given: pay_type,",
+        "ok   tenant t1: child views: rentsync_room_pay_plans not given, rentsync_room_fees not given",
+    ] {
+        assert!(after.contains(line), "{line:?} in\n{after}");
+    }
     let rt = Runtime::start(config(&env, Family::Renthouse))
         .await
         .expect("runtime");

@@ -120,6 +120,14 @@ impl Source {
             .to_vec())
     }
 
+    /// Whether the child views (`rentsync_room_pay_plans`, `rentsync_room_fees`) exist.
+    pub async fn child_views(&self) -> anyhow::Result<(bool, bool)> {
+        Ok((
+            self.offered.pay_plans(&self.db).await?,
+            self.offered.fees(&self.db).await?,
+        ))
+    }
+
     /// Converts rows and fills their lists from the child views that exist.
     async fn finish(&self, view: View, rows: &[AnyRow]) -> anyhow::Result<Vec<SourceRow>> {
         let mut out: Vec<SourceRow> = rows.iter().map(|r| view.convert(r)).collect();

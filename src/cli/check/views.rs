@@ -7,8 +7,14 @@ use super::Report;
 use crate::db::{Db, Dialect};
 use crate::source::VIEWS;
 
-/// The contract's BIGINT columns; every other contract column is TEXT.
-const INTEGER_COLUMNS: [&str; 18] = [
+/// The contract's BIGINT columns (required and optional); every other contract column is TEXT.
+const INTEGER_COLUMNS: [&str; 24] = [
+    "pay_type",
+    "min_rent_days",
+    "commission_centi",
+    "elevator",
+    "max_deposit_fen",
+    "room_max_area_centi",
     "lng_e6",
     "lat_e6",
     "bedrooms",
@@ -41,6 +47,9 @@ fn is_text_type(t: &str) -> bool {
 }
 
 pub(super) async fn compare(tenant: &str, db: &Db, report: &mut Report) {
+    // The optional columns and child views a view has: a misspelt column is otherwise simply
+    // not read, so the operator sees here which ones rentsync found.
+    let source = crate::source::Source::new(db.clone());
     for v in VIEWS {
         let what = format!("tenant {tenant}: view {}", v.name);
         // No rows: presence is checked here, types below, where the message can name them.
@@ -63,8 +72,39 @@ pub(super) async fn compare(tenant: &str, db: &Db, report: &mut Report) {
                 continue;
             }
         };
+        let optional = match source.offered_columns(v).await {
+            Ok(found) => {
+                let absent: Vec<&str> = v
+                    .optional_columns()
+                    .into_iter()
+                    .filter(|c| !found.contains(c))
+                    .collect();
+                report.line(
+                    true,
+                    format!(
+                        "{what}: {} of {} optional columns present{}",
+                        found.len(),
+                        found.len() + absent.len(),
+                        if absent.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (not given: {})", absent.join(", "))
+                        }
+                    ),
+                );
+                found
+            }
+            Err(e) => {
+                report.line(false, format!("{what}: optional columns: {e:#}"));
+                Vec::new()
+            }
+        };
         let mut wrong = Vec::new();
-        for col in v.contract_columns() {
+        let columns = v
+            .contract_columns()
+            .into_iter()
+            .chain(optional.iter().map(|c| c.to_string()));
+        for col in columns {
             let Some((_, ty)) = types.iter().find(|(c, _)| *c == col) else {
                 continue;
             };
@@ -93,6 +133,22 @@ pub(super) async fn compare(tenant: &str, db: &Db, report: &mut Report) {
                 ),
             );
         }
+    }
+    match source.child_views().await {
+        Ok((plans, fees)) => {
+            let given = |yes: bool| if yes { "present" } else { "not given" };
+            report.line(
+                true,
+                format!(
+                    "tenant {tenant}: child views: {} {}, {} {}",
+                    crate::source::PAY_PLANS,
+                    given(plans),
+                    crate::source::FEES,
+                    given(fees)
+                ),
+            );
+        }
+        Err(e) => report.line(false, format!("tenant {tenant}: child views: {e:#}")),
     }
 }
 
