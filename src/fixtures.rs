@@ -217,6 +217,7 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
     let mut photos = Batch::new(
         "INSERT INTO photos (id, owner_kind, owner_id, position, location, deleted) VALUES ",
     );
+    let mut extras = Extras::new(opts.seed);
 
     let today = chrono::Utc::now().date_naive();
     let date = |rng: &mut StdRng, broken: bool| -> String {
@@ -338,6 +339,7 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
                 rng.gen_range(35.0..160.0), available, q(&intro),
                 q("王管家"), q(&tel(&mut rng, broken)), b(listed), b(rng.gen_bool(0.1)),
             ));
+            extras.listing("flat", flat_id, rent, false, today);
             let n = if broken && rng.gen_bool(0.2) {
                 11
             } else {
@@ -365,6 +367,7 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
                 q(INTROS[rng.gen_range(0..INTROS.len())]), q("李管家"), q(&tel(&mut rng, false)), b(listed),
             ));
             add_photos(&mut photos, "flat", flat_id, 1, false, &mut stats, &mut rng);
+            extras.add_terms("flat", flat_id, None, true, today);
             for letter in ['A', 'B', 'C'] {
                 bedroom_id += 1;
                 let rent = if broken && letter == 'A' {
@@ -376,6 +379,7 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
                     "({bedroom_id}, {flat_id}, '{letter}', {}, {:.2}, {rent:.2}, {rent:.2}, NULL, '2,11,12,13', {}, {}, FALSE)",
                     rng.gen_range(1..9), rng.gen_range(9.0..25.0), b(rng.gen_bool(0.9)), b(rng.gen_bool(0.2)),
                 ));
+                extras.lists("bedroom", bedroom_id, rent, None);
                 add_photos(
                     &mut photos,
                     "bedroom",
@@ -414,6 +418,7 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
                     q(["精装一居室", "开间", "两居室", "loft"][t % 4]), rng.gen_range(0..2), rng.gen_range(20.0..60.0),
                     min + rng.gen_range(0..800) as f64, date(&mut rng, false), q(&intro), b(listed),
                 ));
+                extras.listing("room_type", type_id, min, true, today);
                 add_photos(
                     &mut photos,
                     "room_type",
@@ -443,6 +448,9 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
             flush(
                 db,
                 &mut [
+                    &mut extras.terms,
+                    &mut extras.plans,
+                    &mut extras.fees,
                     &mut communities,
                     &mut buildings,
                     &mut flats,
@@ -465,6 +473,9 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
             &mut types,
             &mut rooms,
             &mut photos,
+            &mut extras.terms,
+            &mut extras.plans,
+            &mut extras.fees,
         ],
     )
     .await?;
@@ -478,6 +489,152 @@ pub async fn generate(db: &Db, opts: &GenOptions) -> anyhow::Result<GenStats> {
     trade::generate(db, &leasable, opts, &mut rng, &mut stats).await?;
     advance_sequences(db).await?;
     Ok(stats)
+}
+
+/// The optional parts of listings (docs/SOURCE_CONTRACT.md, "Optional columns"): lease terms,
+/// payment plans and fees, for about two listings in three. A random stream of their own, so
+/// the listings themselves are the same for a seed as before these existed.
+struct Extras {
+    rng: StdRng,
+    terms: Batch,
+    plans: Batch,
+    fees: Batch,
+}
+
+const DECORATIONS: &[&str] = &["精装修", "简装修", "豪华装修"];
+const TAGS: &[&str] = &[
+    "近地铁",
+    "拎包入住",
+    "可养宠物",
+    "押一付一",
+    "独立阳台",
+    "随时看房",
+];
+const FEE_NAMES: &[(&str, &str)] = &[("物业费", "元/月"), ("网费", "元/月"), ("服务费", "元/年")];
+
+fn day(today: chrono::NaiveDate, days: i64) -> String {
+    q(&(today + chrono::Duration::days(days))
+        .format("%Y-%m-%d")
+        .to_string())
+}
+
+impl Extras {
+    fn new(seed: u64) -> Self {
+        Self {
+            rng: StdRng::seed_from_u64(seed ^ 0x5eed_f1e1d5),
+            terms: Batch::new("INSERT INTO listing_terms (owner_kind, owner_id, pay_type, fee_note, lease_until, min_days, deposit_free_from, deposit_free_until, commission, commission_kind, store_no, detail_url, services, video_url, facing, decoration, has_lift, floor_band, listed_on, tags, shared_amenities, max_deposit, max_area) VALUES "),
+            plans: Batch::new("INSERT INTO pay_plans (owner_kind, owner_id, position, pay_type, lease_term, rent, max_rent, deposit, max_deposit, service_fee, service_unit) VALUES "),
+            fees: Batch::new("INSERT INTO fees (owner_kind, owner_id, position, name, amount, unit) VALUES "),
+        }
+    }
+
+    /// Terms, plans and fees of a whole flat or a room type.
+    fn listing(&mut self, kind: &str, id: u64, rent: f64, range: bool, today: chrono::NaiveDate) {
+        if self.add_terms(kind, id, Some(rent), false, today) {
+            let max = range.then_some(rent + 300.0);
+            self.lists(kind, id, rent, max);
+        }
+    }
+
+    /// One `listing_terms` row, for about two listings in three; true when written. A shared
+    /// flat's terms hold its shared-area amenities.
+    fn add_terms(
+        &mut self,
+        kind: &str,
+        id: u64,
+        rent: Option<f64>,
+        shared: bool,
+        today: chrono::NaiveDate,
+    ) -> bool {
+        let r = &mut self.rng;
+        if !r.gen_bool(0.67) {
+            return false;
+        }
+        let percent = r.gen_bool(0.5);
+        let commission = if percent {
+            format!("{:.2}", r.gen_range(2..10) as f64 * 1.5)
+        } else {
+            format!("{:.2}", r.gen_range(200..1500) as f64)
+        };
+        let free_from = r.gen_range(0..10);
+        let lift = r.gen_bool(0.6);
+        let band = ["LOW", "MIDDLE", "HIGH"][r.gen_range(0..3)];
+        let tags: Vec<&str> = (0..r.gen_range(1..4))
+            .map(|i| TAGS[(id as usize + i) % TAGS.len()])
+            .collect();
+        let (max_deposit, max_area) = match (kind, rent) {
+            ("room_type", Some(rent)) => (
+                format!("{:.2}", rent + 300.0),
+                format!("{:.2}", r.gen_range(60.0..90.0)),
+            ),
+            _ => ("NULL".into(), "NULL".into()),
+        };
+        self.terms.rows.push(format!(
+            "({}, {id}, {}, {}, {}, {}, {}, {}, {commission}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {max_deposit}, {max_area})",
+            q(kind),
+            r.gen_range(1..3),
+            q("水电按表计，燃气自理"),
+            day(today, r.gen_range(200..700)),
+            [1, 30, 90][r.gen_range(0..3)],
+            day(today, free_from),
+            day(today, free_from + r.gen_range(30..180)),
+            q(if percent { "p" } else { "m" }),
+            q(&format!("9252{:04}", r.gen_range(0..10_000))),
+            q(&format!("https://m.example-apartments.cn/rooms/{kind}/{id}")),
+            q("1,2"),
+            q(&format!("https://video.example-apartments.cn/{kind}-{id}.mp4")),
+            q(["东", "南", "西", "北", "东南", "东北", "西南", "西北", "南北", "东西"][r.gen_range(0..10)]),
+            q(DECORATIONS[r.gen_range(0..DECORATIONS.len())]),
+            b(lift),
+            q(band),
+            day(today, -r.gen_range(0..30)),
+            q(&tags.join(",")),
+            if shared { q("1,4,5,14") } else { "NULL".into() },
+        ));
+        true
+    }
+
+    /// Payment plans (付一 and 付二, each with its own rent and deposit) and one or two fees.
+    fn lists(&mut self, kind: &str, id: u64, rent: f64, max: Option<f64>) {
+        let r = &mut self.rng;
+        if !r.gen_bool(0.8) {
+            return;
+        }
+        let opt = |v: Option<f64>| v.map_or("NULL".to_string(), |v| format!("{v:.2}"));
+        let dispersion = kind != "room_type";
+        for (pos, (pay_type, off)) in [(1, 0.0), (2, -50.0)].into_iter().enumerate() {
+            let plan_rent = (rent + off).max(100.0);
+            self.plans.rows.push(format!(
+                "({}, {id}, {}, {pay_type}, {}, {plan_rent:.2}, {}, {plan_rent:.2}, {}, {}, {})",
+                q(kind),
+                pos + 1,
+                if dispersion {
+                    [12, 6][pos].to_string()
+                } else {
+                    "NULL".into()
+                },
+                opt(max.map(|m| m + off)),
+                opt(max.map(|m| m + off)),
+                if dispersion {
+                    format!("{:.2}", r.gen_range(50..300) as f64)
+                } else {
+                    "NULL".into()
+                },
+                if dispersion { q("m") } else { "NULL".into() },
+            ));
+        }
+        let n = r.gen_range(1..3);
+        for (pos, (name, unit)) in FEE_NAMES.iter().take(n).enumerate() {
+            self.fees.rows.push(format!(
+                "({}, {id}, {}, {}, {:.2}, {})",
+                q(kind),
+                pos + 1,
+                q(name),
+                r.gen_range(30..300) as f64,
+                q(unit)
+            ));
+        }
+    }
 }
 
 /// The sample tables, each with an `id` the generator sets explicitly.

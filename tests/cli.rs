@@ -286,7 +286,7 @@ fn the_housing_demo_syncs_and_follows_live_changes() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("platform family: housing"), "{stdout}");
+    assert!(stdout.contains("Platform family: housing"), "{stdout}");
     assert_eq!(
         stdout.matches("on the platform after").count(),
         3,

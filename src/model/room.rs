@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::CommunityRef;
+use super::{CommunityRef, ListingDetails};
 
 /// 上架 / 下架: whether the listing shows on the platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -85,6 +85,9 @@ pub struct DispersionRoom {
     pub owners_tel: Option<String>,
     pub state: RoomState,
     pub rent_status: RentStatus,
+    /// Optional fields (payment plans, fees, door plate, …); left out of the JSON when empty.
+    #[serde(default, skip_serializing_if = "ListingDetails::is_empty")]
+    pub details: ListingDetails,
 }
 
 /// 集中式: one room type of an apartment building, and its rooms.
@@ -108,6 +111,9 @@ pub struct ConcentrationRoom {
     pub can_rent: u32,
     pub state: RoomState,
     pub rent_status: RentStatus,
+    /// Optional fields (payment plans, fees, door plate, …); left out of the JSON when empty.
+    #[serde(default, skip_serializing_if = "ListingDetails::is_empty")]
+    pub details: ListingDetails,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

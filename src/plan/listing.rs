@@ -9,7 +9,9 @@ use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::{Community, CommunityRef, FlatsTag, RentStatus, Room, RoomState};
+use crate::model::{
+    Community, CommunityRef, FlatsTag, ListingDetails, Money, RentStatus, Room, RoomState,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Listing {
@@ -134,6 +136,9 @@ impl Listing {
     /// operator must fix: `room_amount` → `rent_fen = 5000`. Personal data (phone, name) is named
     /// by column only. `None` for fields the source does not set directly.
     pub fn source_of(&self, field: &str) -> Option<String> {
+        if let Some(s) = self.list_source_of(field) {
+            return Some(s);
+        }
         let leaf = field.rsplit('.').next().unwrap_or(field);
         let leaf = leaf.split('[').next().unwrap_or(leaf);
         let opt = |v: Option<i64>| v.map_or("NULL".to_string(), |v| v.to_string());
@@ -159,10 +164,12 @@ impl Listing {
             Room::Concentration(r) => match leaf {
                 "room_amount" => ("rent_fen", r.rent.0.to_string()),
                 "max_amount" => ("max_rent_fen", r.max_rent.0.to_string()),
-                "foregift_amount" | "max_deposit_amount" => {
-                    ("deposit_fen", opt(r.deposit.map(|m| m.0)))
+                "foregift_amount" => ("deposit_fen", opt(r.deposit.map(|m| m.0))),
+                "max_deposit_amount" => {
+                    ("max_deposit_fen", opt(r.details.max_deposit.map(|m| m.0)))
                 }
-                "room_area" | "room_max_area" => ("room_area_centi", opt(r.room_area_centi)),
+                "room_area" => ("room_area_centi", opt(r.room_area_centi)),
+                "room_max_area" => ("room_max_area_centi", opt(r.details.max_area_centi)),
                 "bedroom_count" => ("bedrooms", r.layout.bedrooms.to_string()),
                 "parlor_count" => ("parlors", r.layout.parlors.to_string()),
                 "toilet_count" => ("toilets", r.layout.toilets.to_string()),
@@ -176,8 +183,88 @@ impl Listing {
         Some(format!("{col} = {value}"))
     }
 
+    /// An element of `pay_type_list` or `other_amount`: the child view's row and column.
+    fn list_source_of(&self, field: &str) -> Option<String> {
+        let (list, rest) = field.split_once('[')?;
+        let (index, leaf) = rest.split_once("].")?;
+        let i: usize = index.parse().ok()?;
+        let details = self.details();
+        let opt = |v: Option<Money>| v.map_or("NULL".to_string(), |m| m.0.to_string());
+        let (view, col, value) = match list {
+            "pay_type_list" => {
+                let p = details.pay_plans.get(i)?;
+                let (col, value) = match leaf {
+                    "pay_type" => ("pay_type", p.pay_type.to_string()),
+                    "lease_term" => (
+                        "lease_term_months",
+                        p.lease_term_months.map_or("NULL".into(), |v| v.to_string()),
+                    ),
+                    "room_amount" => ("rent_fen", p.rent.0.to_string()),
+                    "max_amount" => ("max_rent_fen", opt(p.max_rent)),
+                    "foregift_amount" => ("deposit_fen", opt(p.deposit)),
+                    "max_deposit_amount" => ("max_deposit_fen", opt(p.max_deposit)),
+                    "service_amount" => ("service_fen", opt(p.service)),
+                    "service_type" => ("service_unit", format!("{:?}", p.service_unit)),
+                    _ => return None,
+                };
+                (crate::model::PAY_PLANS_VIEW, col, value)
+            }
+            "other_amount" => {
+                let f = details.fees.get(i)?;
+                let (col, value) = match leaf {
+                    "name" => ("name", format!("{:?}", f.name)),
+                    "amount" => ("amount_fen", f.amount.0.to_string()),
+                    "unit" => ("unit", format!("{:?}", f.unit)),
+                    _ => return None,
+                };
+                (crate::model::FEES_VIEW, col, value)
+            }
+            _ => return None,
+        };
+        Some(format!("{view}.{col} of row {} = {value}", i + 1))
+    }
+
+    fn details(&self) -> &ListingDetails {
+        match &self.room {
+            Room::Dispersion(r) => &r.details,
+            Room::Concentration(r) => &r.details,
+        }
+    }
+
     fn common_source_of(&self, leaf: &str) -> Option<String> {
+        let d = self.details();
+        let text = |v: &Option<String>| v.as_ref().map_or("NULL".to_string(), |s| format!("{s:?}"));
+        let date = |v: Option<NaiveDate>| v.map_or("NULL".to_string(), |d| d.to_string());
+        let num = |v: Option<i64>| v.map_or("NULL".to_string(), |v| v.to_string());
         Some(match leaf {
+            "pay_type" => format!("pay_type = {}", num(d.pay_type)),
+            "fee_remark" => format!("fee_remark = {} characters", char_count(&d.fee_remark)),
+            "max_lease_time" => format!("max_lease_date = {}", date(d.lease_until)),
+            "min_rent_days" => format!("min_rent_days = {}", num(d.min_rent_days)),
+            "free_begin_date" => format!("free_deposit_begin = {}", date(d.free_deposit_from)),
+            "free_end_date" => format!("free_deposit_end = {}", date(d.free_deposit_until)),
+            "flat_building" => format!("flat_building = {}", text(&d.building_no)),
+            "flat_unit" => format!("flat_unit = {}", text(&d.unit_no)),
+            "room_num" => format!("room_num = {}", text(&d.door_no)),
+            "flat_configs" => format!("flat_configs = {:?}", d.flat_configs.join(",")),
+            "commission" | "commission_type" => match d.commission {
+                Some(c) => format!(
+                    "commission_centi = {}, commission_type = {}",
+                    c.centi(),
+                    c.kind_code()
+                ),
+                None => "commission_centi = NULL".to_string(),
+            },
+            "room_store_no" => format!("room_store_no = {}", text(&d.store_no)),
+            "detail_address" => format!("detail_address = {}", text(&d.detail_url)),
+            "feature" => format!("features = {} item(s)", d.features.len()),
+            "video" => format!("video = {}", text(&d.video_url)),
+            "pay_type_list" => format!(
+                "{} = {} row(s)",
+                crate::model::PAY_PLANS_VIEW,
+                d.pay_plans.len()
+            ),
+            "other_amount" => format!("{} = {} row(s)", crate::model::FEES_VIEW, d.fees.len()),
             "images" | "photos" => format!("photos = {} location(s)", self.photos.len()),
             "room_configs" => "room_configs".to_string(),
             // Personal data: the column, never the value.

@@ -6,6 +6,9 @@ pub mod coverage;
 mod listing;
 pub mod rules;
 
+#[cfg(test)]
+mod details_tests;
+
 use chrono::NaiveDate;
 
 pub use listing::{hash_json, kind_label, state_label, Listing};

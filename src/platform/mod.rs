@@ -3,6 +3,7 @@
 //! `alipay.commerce.housing.*` replaced them (architecture decision 10), so each tenant is served by
 //! one implementation of this trait, and the engine never knows which.
 
+mod carry;
 pub mod housing;
 mod renthouse;
 
@@ -11,6 +12,7 @@ use async_trait::async_trait;
 use crate::alipay::AlipayError;
 use crate::model::{Community, CommunityRef, FlatsTag, RentStatus, Room, RoomState};
 
+pub use carry::uncarried;
 pub use housing::ids::{IdStore, OutboxIds};
 pub use housing::settings::HousingSettings;
 pub use housing::HousingPlatform;

@@ -7,12 +7,13 @@ use base64::Engine;
 use super::Platform;
 use crate::alipay::error::redact_answer;
 use crate::alipay::renthouse::{
-    CommunityInfoSync, ConcentrationRoomInfo, ConcentrationRoomSync, DispersionRoomSync,
-    ImageUpload, RoomStateSync,
+    CommunityInfoSync, ConcentrationPayType, ConcentrationRoomInfo, ConcentrationRoomSync,
+    DispersionPayType, DispersionRoomSync, ImageUpload, OtherAmount, RoomStateSync,
 };
 use crate::alipay::{AlipayClient, AlipayError};
 use crate::model::{
-    Community, CommunityRef, Division, FlatsTag, Place, RentStatus, RentType, Room, RoomState,
+    Community, CommunityRef, Division, Fee, FlatsTag, ListingDetails, Money, Place, RentStatus,
+    RentType, Room, RoomState,
 };
 
 pub struct RenthousePlatform {
@@ -159,7 +160,7 @@ pub fn room_payload(room: &Room) -> RoomPayload {
                 Some(_) => RentType::Shared,
                 None => RentType::Whole,
             };
-            RoomPayload::Dispersion(DispersionRoomSync {
+            let mut p = DispersionRoomSync {
                 room_code: r.room_code.clone(),
                 community_code,
                 comm_req_id,
@@ -184,12 +185,41 @@ pub fn room_payload(room: &Room) -> RoomPayload {
                 owners_name: r.owners_name.clone(),
                 owners_tel: r.owners_tel.clone(),
                 ..Default::default()
-            })
+            };
+            let d = &r.details;
+            let e = Extras::of(d);
+            p.pay_type = d.pay_type;
+            p.pay_type_list = list(&d.pay_plans, |plan| DispersionPayType {
+                pay_type: Some(plan.pay_type),
+                lease_term: plan.lease_term_months,
+                room_amount: Some(plan.rent.yuan()),
+                foregift_amount: plan.deposit.map(Money::yuan),
+                service_amount: plan.service.map(Money::yuan),
+                service_type: plan.service_unit.clone(),
+                other_amount: None,
+            });
+            p.other_amount = e.other_amount;
+            p.fee_remark = e.fee_remark;
+            p.max_lease_time = e.max_lease_time;
+            p.min_rent_days = d.min_rent_days;
+            p.free_begin_date = e.free_begin_date;
+            p.free_end_date = e.free_end_date;
+            p.commission = e.commission;
+            p.commission_type = e.commission_type;
+            p.room_store_no = d.store_no.clone();
+            p.detail_address = d.detail_url.clone();
+            p.feature = e.feature;
+            p.video = d.video_url.clone();
+            p.flat_building = d.building_no.clone();
+            p.flat_unit = d.unit_no.clone();
+            p.room_num = d.door_no.clone();
+            p.flat_configs = (!d.flat_configs.is_empty()).then(|| d.flat_configs.clone());
+            RoomPayload::Dispersion(p)
         }
         Room::Concentration(r) => {
             let (community_code, comm_req_id) = community_fields(&r.community);
             let (room_status, rent_status) = state_codes(r.state, r.rent_status);
-            RoomPayload::Concentration(ConcentrationRoomSync {
+            let mut p = ConcentrationRoomSync {
                 room_code: r.room_code.clone(),
                 community_code,
                 comm_req_id,
@@ -221,7 +251,69 @@ pub fn room_payload(room: &Room) -> RoomPayload {
                         .collect(),
                 ),
                 ..Default::default()
-            })
+            };
+            let d = &r.details;
+            let e = Extras::of(d);
+            p.pay_type = d.pay_type;
+            p.pay_type_list = list(&d.pay_plans, |plan| ConcentrationPayType {
+                pay_type: Some(plan.pay_type),
+                room_amount: Some(plan.rent.yuan()),
+                max_amount: plan.max_rent.map(Money::yuan),
+                foregift_amount: plan.deposit.map(Money::yuan),
+                max_deposit_amount: plan.max_deposit.map(Money::yuan),
+                other_amount: None,
+            });
+            p.other_amount = e.other_amount;
+            p.fee_remark = e.fee_remark;
+            p.max_lease_time = e.max_lease_time;
+            p.min_rent_days = d.min_rent_days;
+            p.free_begin_date = e.free_begin_date;
+            p.free_end_date = e.free_end_date;
+            p.commission = e.commission;
+            p.commission_type = e.commission_type;
+            p.room_store_no = d.store_no.clone();
+            p.detail_address = d.detail_url.clone();
+            p.feature = e.feature;
+            p.video = d.video_url.clone();
+            p.max_deposit_amount = d.max_deposit.map(Money::yuan);
+            p.room_max_area = area(d.max_area_centi);
+            RoomPayload::Concentration(p)
+        }
+    }
+}
+
+fn list<T, U>(items: &[T], f: impl Fn(&T) -> U) -> Option<Vec<U>> {
+    (!items.is_empty()).then(|| items.iter().map(f).collect())
+}
+
+/// The optional fields both room syncs carry alike, in wire form.
+struct Extras {
+    other_amount: Option<Vec<OtherAmount>>,
+    fee_remark: Option<String>,
+    max_lease_time: Option<String>,
+    free_begin_date: Option<String>,
+    free_end_date: Option<String>,
+    commission: Option<String>,
+    commission_type: Option<String>,
+    feature: Option<Vec<String>>,
+}
+
+impl Extras {
+    fn of(d: &ListingDetails) -> Self {
+        let day = |v: Option<chrono::NaiveDate>| v.map(|d| d.format("%Y-%m-%d").to_string());
+        Self {
+            other_amount: list(&d.fees, |f: &Fee| OtherAmount {
+                name: Some(f.name.clone()),
+                amount: Some(f.amount.yuan()),
+                unit: f.unit.clone(),
+            }),
+            fee_remark: d.fee_remark.clone(),
+            max_lease_time: day(d.lease_until),
+            free_begin_date: day(d.free_deposit_from),
+            free_end_date: day(d.free_deposit_until),
+            commission: d.commission.map(|c| c.decimal()),
+            commission_type: d.commission.map(|c| c.kind_code().to_string()),
+            feature: (!d.features.is_empty()).then(|| d.features.clone()),
         }
     }
 }

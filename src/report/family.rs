@@ -88,6 +88,20 @@ impl FamilyCoverage {
                 gap.rows += 1;
             }
         }
+        // The optional columns (docs/SOURCE_CONTRACT.md) the family has no field for.
+        for column in crate::platform::uncarried(&self.family, &listing.room) {
+            match self.cannot_carry.iter_mut().find(|g| g.column == column) {
+                Some(gap) => gap.rows += 1,
+                None => self.cannot_carry.push(ColumnGap {
+                    column: column.into(),
+                    rows: 1,
+                    why: format!(
+                        "an optional column the {} family has no field for (docs/FAMILIES.md)",
+                        self.family
+                    ),
+                }),
+            }
+        }
     }
 
     /// Notes the fields one row fills of an add method.

@@ -198,6 +198,7 @@ fn run(
 ) -> Result<Answer, Answer> {
     types_ok(method, biz)?;
     let short = method.trim_start_matches(crate::alipay::housing::PREFIX);
+    super::housing_fields::check(short, biz).map_err(|msg| bad(method, msg))?;
     let ok = |v: Value| Ok(Answer::success(method, v));
     match short {
         "community.add" => {

@@ -10,6 +10,7 @@ mod answer;
 mod faults;
 mod gateway;
 pub mod housing;
+mod housing_fields;
 mod limits;
 mod methods;
 mod multipart;

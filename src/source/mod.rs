@@ -5,9 +5,16 @@
 //! commits after a later one is still seen; hashes make the re-read rows cost nothing downstream.
 //! A full scan (keyset on `room_code`) catches deletes and anything older than the window.
 
+mod details;
+mod lists;
+mod optional;
 mod row;
 
+pub use details::{MAX_TAGS, MAX_TAG_CHARS, ORIENTATIONS};
+pub use lists::{FEES, FEE_COLUMNS, PAY_PLANS, PAY_PLAN_COLUMNS};
 pub use row::SourceRow;
+
+use std::sync::Arc;
 
 use sqlx::any::AnyRow;
 
@@ -41,7 +48,12 @@ impl View {
         format!("{}, {own}", row::COMMON_COLUMNS)
     }
 
-    /// The contract's column names of this view, in the order rentsync reads them.
+    /// The optional columns (docs/SOURCE_CONTRACT.md) a view of this kind may have.
+    pub fn optional_columns(self) -> Vec<&'static str> {
+        details::columns(self.kind)
+    }
+
+    /// The contract's required column names of this view, in the order rentsync reads them.
     pub fn contract_columns(self) -> Vec<String> {
         self.columns()
             .split(',')
@@ -60,6 +72,8 @@ impl View {
 #[derive(Clone, Debug)]
 pub struct Source {
     pub db: Db,
+    /// The optional columns and child views this database has, found on first read.
+    offered: Arc<optional::Offered>,
 }
 
 /// Where a keyset read stands.
@@ -71,16 +85,56 @@ pub struct Cursor {
 
 impl Source {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        Ok(Self {
-            db: Db::connect(url, 4).await?,
-        })
+        Ok(Self::new(Db::connect(url, 4).await?))
     }
 
     /// Connects on first read (see [`Db::connect_lazy`]).
     pub fn connect_lazy(url: &str) -> anyhow::Result<Self> {
-        Ok(Self {
-            db: Db::connect_lazy(url, 4)?,
-        })
+        Ok(Self::new(Db::connect_lazy(url, 4)?))
+    }
+
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            offered: Arc::default(),
+        }
+    }
+
+    /// The select list of `view`: its required columns and the optional ones it has.
+    async fn select_list(&self, view: View) -> anyhow::Result<String> {
+        let extra = self.offered.columns(&self.db, view.name, view.kind).await?;
+        let mut cols = view.columns();
+        for c in extra {
+            cols.push_str(", ");
+            cols.push_str(c);
+        }
+        Ok(cols)
+    }
+
+    /// The optional columns `view` has, as found on this database.
+    pub async fn offered_columns(&self, view: View) -> anyhow::Result<Vec<&'static str>> {
+        Ok(self
+            .offered
+            .columns(&self.db, view.name, view.kind)
+            .await?
+            .to_vec())
+    }
+
+    /// Whether the child views (`rentsync_room_pay_plans`, `rentsync_room_fees`) exist.
+    pub async fn child_views(&self) -> anyhow::Result<(bool, bool)> {
+        Ok((
+            self.offered.pay_plans(&self.db).await?,
+            self.offered.fees(&self.db).await?,
+        ))
+    }
+
+    /// Converts rows and fills their lists from the child views that exist.
+    async fn finish(&self, view: View, rows: &[AnyRow]) -> anyhow::Result<Vec<SourceRow>> {
+        let mut out: Vec<SourceRow> = rows.iter().map(|r| view.convert(r)).collect();
+        let plans = self.offered.pay_plans(&self.db).await?;
+        let fees = self.offered.fees(&self.db).await?;
+        lists::attach(&self.db, plans, fees, view.kind, &mut out).await?;
+        Ok(out)
     }
 
     /// Rows changed after `cursor`, oldest first, at most `limit`.
@@ -93,7 +147,7 @@ impl Source {
         let sql = self.db.sql(&format!(
             "SELECT {} FROM {} WHERE updated_at_us > ? OR (updated_at_us = ? AND room_code > ?) \
              ORDER BY updated_at_us, room_code LIMIT ?",
-            view.columns(),
+            self.select_list(view).await?,
             view.name
         ));
         let rows = sqlx::query(&sql)
@@ -104,7 +158,7 @@ impl Source {
             .fetch_all(&self.db.pool)
             .await
             .map_err(|e| anyhow::anyhow!("reading {}: {e}", view.name))?;
-        Ok(rows.iter().map(|r| view.convert(r)).collect())
+        self.finish(view, &rows).await
     }
 
     /// Every row of a view in one streaming read, delivered in batches of `batch` through a
@@ -116,28 +170,54 @@ impl Source {
         batch: usize,
     ) -> tokio::sync::mpsc::Receiver<anyhow::Result<Vec<SourceRow>>> {
         let (tx, rx) = tokio::sync::mpsc::channel(4);
-        let pool = self.db.pool.clone();
-        let sql = format!("SELECT {} FROM {}", view.columns(), view.name);
+        let me = self.clone();
         tokio::spawn(async move {
             use futures_util::StreamExt;
-            let mut rows = sqlx::query(&sql).fetch(&pool);
-            let mut buf = Vec::with_capacity(batch);
-            while let Some(row) = rows.next().await {
-                match row {
-                    Ok(r) => buf.push(view.convert(&r)),
-                    Err(e) => {
+            let sql = match me.select_list(view).await {
+                Ok(cols) => format!("SELECT {cols} FROM {}", view.name),
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            let mut rows = sqlx::query(&sql).fetch(&me.db.pool);
+            let batch = batch.max(1);
+            // Rows are converted (and their child lists read) a child chunk at a time, then
+            // handed on in batches of the caller's size.
+            let fill = batch.max(lists::CHUNK);
+            let mut buf = Vec::with_capacity(fill.min(10_000));
+            loop {
+                let next = rows.next().await;
+                let end = next.is_none();
+                match next {
+                    Some(Ok(r)) => buf.push(r),
+                    Some(Err(e)) => {
                         let _ = tx
                             .send(Err(anyhow::anyhow!("reading {}: {e}", view.name)))
                             .await;
                         return;
                     }
+                    None => {}
                 }
-                if buf.len() >= batch && tx.send(Ok(std::mem::take(&mut buf))).await.is_err() {
+                if buf.len() >= fill || (end && !buf.is_empty()) {
+                    let mut done = match me.finish(view, &std::mem::take(&mut buf)).await {
+                        Ok(done) => done,
+                        Err(e) => {
+                            let _ = tx.send(Err(e)).await;
+                            return;
+                        }
+                    };
+                    while !done.is_empty() {
+                        let rest = done.split_off(batch.min(done.len()));
+                        if tx.send(Ok(done)).await.is_err() {
+                            return;
+                        }
+                        done = rest;
+                    }
+                }
+                if end {
                     return;
                 }
-            }
-            if !buf.is_empty() {
-                let _ = tx.send(Ok(buf)).await;
             }
         });
         rx
@@ -147,7 +227,7 @@ impl Source {
     pub async fn row(&self, view: View, room_code: &str) -> anyhow::Result<Option<SourceRow>> {
         let sql = self.db.sql(&format!(
             "SELECT {} FROM {} WHERE room_code = ?",
-            view.columns(),
+            self.select_list(view).await?,
             view.name
         ));
         let row = sqlx::query(&sql)
@@ -155,7 +235,10 @@ impl Source {
             .fetch_optional(&self.db.pool)
             .await
             .map_err(|e| anyhow::anyhow!("reading {}: {e}", view.name))?;
-        Ok(row.map(|r| view.convert(&r)))
+        match row {
+            Some(r) => Ok(self.finish(view, &[r]).await?.pop()),
+            None => Ok(None),
+        }
     }
 
     /// The room codes of a view, and nothing else: cheap enough to read every few seconds to find
@@ -186,7 +269,7 @@ impl Source {
     ) -> anyhow::Result<Vec<SourceRow>> {
         let sql = self.db.sql(&format!(
             "SELECT {} FROM {} WHERE room_code > ? ORDER BY room_code LIMIT ?",
-            view.columns(),
+            self.select_list(view).await?,
             view.name
         ));
         let rows = sqlx::query(&sql)
@@ -195,6 +278,6 @@ impl Source {
             .fetch_all(&self.db.pool)
             .await
             .map_err(|e| anyhow::anyhow!("reading {}: {e}", view.name))?;
-        Ok(rows.iter().map(|r| view.convert(r)).collect())
+        self.finish(view, &rows).await
     }
 }

@@ -7,8 +7,8 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::model::{
-    Community, CommunityRef, ConcentrationRoom, DispersionRoom, Division, Layout, Money, Place,
-    RentStatus, Room, RoomState, SharedBedroom,
+    Community, CommunityRef, ConcentrationRoom, DispersionRoom, Division, FlatsTag, Layout, Money,
+    Place, RentStatus, Room, RoomState, SharedBedroom,
 };
 use crate::plan::rules::Violation;
 use crate::plan::Listing;
@@ -24,13 +24,30 @@ pub const DISPERSION_COLUMNS: &str =
 pub const CONCENTRATION_COLUMNS: &str = "nickname, max_rent_fen, room_numbers, can_rent";
 
 /// Reads columns, collecting breaks instead of failing.
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     row: &'a AnyRow,
-    breaks: Vec<Violation>,
+    pub(super) breaks: Vec<Violation>,
 }
 
 impl<'a> Reader<'a> {
-    fn text(&mut self, col: &str) -> Option<String> {
+    pub(super) fn new(row: &'a AnyRow) -> Self {
+        Self {
+            row,
+            breaks: Vec::new(),
+        }
+    }
+
+    /// Whether the view has this column: optional columns a view leaves out read as NULL.
+    pub(super) fn has(&self, col: &str) -> bool {
+        self.row.try_column(col).is_ok()
+    }
+
+    pub(super) fn break_at(&mut self, col: &str, rule: String) {
+        self.breaks
+            .push(Violation::invalid(format!("source.{col}"), rule));
+    }
+
+    pub(super) fn text(&mut self, col: &str) -> Option<String> {
         match crate::db::text(self.row, col) {
             Ok(v) => v.filter(|s| !s.trim().is_empty()),
             Err(e) => {
@@ -40,7 +57,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn int(&mut self, col: &str) -> Option<i64> {
+    pub(super) fn int(&mut self, col: &str) -> Option<i64> {
         match self.row.try_get::<Option<i64>, _>(col) {
             Ok(v) => v,
             Err(e) => {
@@ -58,7 +75,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An amount in fen (分): never negative; the break names the column and its value.
-    fn money(&mut self, col: &str) -> Option<Money> {
+    pub(super) fn money(&mut self, col: &str) -> Option<Money> {
         let v = self.int(col)?;
         if v < 0 {
             self.breaks.push(Violation::invalid(
@@ -82,7 +99,7 @@ impl<'a> Reader<'a> {
         self.int(col).unwrap_or(0) != 0
     }
 
-    fn list(&mut self, col: &str, sep: char) -> Vec<String> {
+    pub(super) fn list(&mut self, col: &str, sep: char) -> Vec<String> {
         self.text(col)
             .map(|s| {
                 s.split(sep)
@@ -211,10 +228,7 @@ fn finish(c: Common, room: Room, breaks: Vec<Violation>) -> SourceRow {
 }
 
 pub fn dispersion(row: &AnyRow) -> SourceRow {
-    let mut r = Reader {
-        row,
-        breaks: Vec::new(),
-    };
+    let mut r = Reader::new(row);
     let c = common(&mut r);
     let shared = match r.text("rent_type").as_deref() {
         Some("whole") | None => None,
@@ -263,16 +277,14 @@ pub fn dispersion(row: &AnyRow) -> SourceRow {
         owners_tel: c.owners_tel.clone(),
         state: c.state,
         rent_status: c.rent_status,
+        details: super::details::read(&mut r, FlatsTag::Dispersion),
     };
     let breaks = r.breaks;
     finish(c, Room::Dispersion(room), breaks)
 }
 
 pub fn concentration(row: &AnyRow) -> SourceRow {
-    let mut r = Reader {
-        row,
-        breaks: Vec::new(),
-    };
+    let mut r = Reader::new(row);
     let c = common(&mut r);
     let room = ConcentrationRoom {
         room_code: c.code.clone(),
@@ -292,6 +304,7 @@ pub fn concentration(row: &AnyRow) -> SourceRow {
         can_rent: r.int("can_rent").unwrap_or(0).clamp(0, u32::MAX as i64) as u32,
         state: c.state,
         rent_status: c.rent_status,
+        details: super::details::read(&mut r, FlatsTag::Concentration),
     };
     let breaks = r.breaks;
     finish(c, Room::Concentration(room), breaks)

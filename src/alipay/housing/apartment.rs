@@ -92,6 +92,10 @@ pub struct ApartmentFields {
     pub apartment_img: Option<Vec<String>>,
     pub apartment_facilities: Option<Vec<String>>,
     pub contact_person_phone: Option<String>,
+    /// 朝向.
+    pub orientation: Option<String>,
+    /// Tags: a list here, a string in the batch-query DTO (§2.4.2).
+    pub house_label: Option<Vec<String>>,
 }
 
 /// 公寓新增.
@@ -173,6 +177,8 @@ pub struct ApartmentRentalFields {
     pub deposit: Option<String>,
     pub payment_method: Option<String>,
     pub internal_area: Option<String>,
+    /// 朝向.
+    pub orientation: Option<String>,
     pub check_in_time: Option<String>,
     /// The only lever for a room's availability: rooms have no online/offline (§7).
     pub status: Option<String>,

@@ -87,6 +87,8 @@ pub struct HouseRentalFields {
     pub payment_method: Option<String>,
     /// `yyyy-MM-dd` (inferred, §2.3).
     pub check_in_time: Option<String>,
+    /// 挂牌时间 `yyyy-MM-dd`.
+    pub listing_date: Option<String>,
     pub has_private_bathroom: Option<String>,
     /// m², e.g. `"90.55"`.
     pub constructed_area: Option<String>,
@@ -94,11 +96,19 @@ pub struct HouseRentalFields {
     pub orientation: Option<String>,
     pub floor_level: Option<String>,
     pub total_floors: Option<String>,
+    /// 楼层区间 code, e.g. `LOW`.
+    pub floor_range: Option<String>,
+    /// 电梯: 有 / 无 (the resale convention, §4.2).
+    pub elevator: Option<String>,
+    /// 装修情况.
+    pub renovation: Option<String>,
     pub contact_person: Option<String>,
     pub contact_person_phone: Option<String>,
     /// `attachment_id`s from `file.upload`, first = cover (inferred, §5).
     pub house_pic: Option<Vec<String>>,
     pub accommodation: Option<Vec<String>>,
+    /// Tags (房源标签, inferred).
+    pub house_label: Option<Vec<String>>,
 }
 
 /// 租房新增.

@@ -7,8 +7,14 @@ use super::Report;
 use crate::db::{Db, Dialect};
 use crate::source::VIEWS;
 
-/// The contract's BIGINT columns; every other contract column is TEXT.
-const INTEGER_COLUMNS: [&str; 18] = [
+/// The contract's BIGINT columns (required and optional); every other contract column is TEXT.
+const INTEGER_COLUMNS: [&str; 24] = [
+    "pay_type",
+    "min_rent_days",
+    "commission_centi",
+    "elevator",
+    "max_deposit_fen",
+    "room_max_area_centi",
     "lng_e6",
     "lat_e6",
     "bedrooms",
@@ -41,9 +47,61 @@ fn is_text_type(t: &str) -> bool {
 }
 
 pub(super) async fn compare(tenant: &str, db: &Db, report: &mut Report) {
+    // The optional columns and child views a view has: a misspelt column is otherwise simply
+    // not read, so the operator sees here which ones rentsync found.
+    let source = crate::source::Source::new(db.clone());
     for v in VIEWS {
+        let what = format!("tenant {tenant}: view {}", v.name);
+        let optional = match source.offered_columns(v).await {
+            Ok(found) => {
+                let absent: Vec<&str> = v
+                    .optional_columns()
+                    .into_iter()
+                    .filter(|c| !found.contains(c))
+                    .collect();
+                report.line(
+                    true,
+                    format!(
+                        "{what}: {} of {} optional columns present{}",
+                        found.len(),
+                        found.len() + absent.len(),
+                        if absent.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (not given: {})", absent.join(", "))
+                        }
+                    ),
+                );
+                found
+            }
+            Err(e) => {
+                report.line(false, format!("{what}: optional columns: {e:#}"));
+                Vec::new()
+            }
+        };
+        let columns: Vec<String> = v
+            .contract_columns()
+            .into_iter()
+            .chain(optional.iter().map(|c| c.to_string()))
+            .collect();
         let integer = |c: &str| INTEGER_COLUMNS.contains(&c);
-        compare_view(tenant, db, v.name, &v.contract_columns(), &integer, report).await;
+        compare_view(tenant, db, v.name, &columns, &integer, report).await;
+    }
+    match source.child_views().await {
+        Ok((plans, fees)) => {
+            let given = |yes: bool| if yes { "present" } else { "not given" };
+            report.line(
+                true,
+                format!(
+                    "tenant {tenant}: child views: {} {}, {} {}",
+                    crate::source::PAY_PLANS,
+                    given(plans),
+                    crate::source::FEES,
+                    given(fees)
+                ),
+            );
+        }
+        Err(e) => report.line(false, format!("tenant {tenant}: child views: {e:#}")),
     }
 }
 

@@ -80,3 +80,29 @@ fn unknown_methods_and_non_objects_are_errors() {
         Err(RulesError::NotAnObject)
     );
 }
+
+#[test]
+fn payment_plans_and_fees_are_checked_element_by_element() {
+    let mut biz = whole_flat();
+    biz["pay_type_list"] = json!([
+        {"pay_type": 1, "lease_term": 12, "room_amount": "4500.00", "service_type": "m"},
+        {"pay_type": 3, "lease_term": 2, "room_amount": "99.00", "service_type": "w"},
+    ]);
+    biz["other_amount"] = json!([{"name": "物业费", "amount": "-1"}]);
+    biz["free_begin_date"] = json!("2026-12-10");
+    biz["free_end_date"] = json!("2026-12-01");
+    biz["commission_type"] = json!("x");
+    let breaks = check("alipay.eco.renthouse.room.dispersion.sync", &biz, &ctx()).unwrap();
+    assert_eq!(
+        fields(&breaks),
+        [
+            "free_end_date",
+            "commission_type",
+            "other_amount[0].amount",
+            "pay_type_list[1].pay_type",
+            "pay_type_list[1].lease_term",
+            "pay_type_list[1].room_amount",
+            "pay_type_list[1].service_type",
+        ]
+    );
+}

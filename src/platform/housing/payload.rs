@@ -94,9 +94,55 @@ pub fn house_fields(
         contact_person: r.owners_name.clone(),
         contact_person_phone: r.owners_tel.clone(),
         house_pic: list(&r.images),
-        accommodation: list(&r.room_configs),
+        accommodation: list(&amenities(r)),
+        orientation: r.details.orientation.clone(),
+        renovation: r.details.decoration.clone(),
+        elevator: r
+            .details
+            .elevator
+            .map(|e| if e { "有" } else { "无" }.to_string()),
+        floor_range: r.details.floor_band.clone(),
+        listing_date: day(r.details.listing_date),
+        house_label: list(&r.details.tags),
         ..Default::default()
     }
+}
+
+fn day(d: Option<chrono::NaiveDate>) -> Option<String> {
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+/// In-room and shared-area amenities in one list: the family has no separate shared-area list
+/// (spec §8.1, `flat_configs` → `accommodation`).
+fn amenities(r: &DispersionRoom) -> Vec<String> {
+    let mut all = r.room_configs.clone();
+    for c in &r.details.flat_configs {
+        if !all.contains(c) {
+            all.push(c.clone());
+        }
+    }
+    all
+}
+
+/// 门牌号 from the door plate's parts, as a Chinese address reads: `3栋2单元1501室`. A part that
+/// already ends in its word keeps it once.
+pub fn doorplate(r: &DispersionRoom) -> Option<String> {
+    let d = &r.details;
+    let parts = [
+        (&d.building_no, "栋"),
+        (&d.unit_no, "单元"),
+        (&d.door_no, "室"),
+    ];
+    let mut out = String::new();
+    for (part, word) in parts {
+        if let Some(p) = part {
+            out.push_str(p);
+            if !p.ends_with(word) {
+                out.push_str(word);
+            }
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 pub fn house_add(r: &DispersionRoom, community_id: &str, s: &HousingSettings) -> HouseRentalAdd {
@@ -105,6 +151,7 @@ pub fn house_add(r: &DispersionRoom, community_id: &str, s: &HousingSettings) ->
         bed_room: Some(r.layout.bedrooms.to_string()),
         living_room: Some(r.layout.parlors.to_string()),
         bath_room: Some(r.layout.toilets.to_string()),
+        doorplate_number: doorplate(r),
         source_company: s.source_company.clone(),
         fields: house_fields(r, community_id, s),
         ..Default::default()
@@ -120,11 +167,13 @@ pub fn apartment_fields(r: &ConcentrationRoom, s: &HousingSettings) -> Apartment
         rent_end: Some(r.max_rent.yuan()),
         rent_unit: Some(s.rent_unit.clone()),
         usable_area_start: area(r.room_area_centi),
-        usable_area_end: area(r.room_area_centi),
+        usable_area_end: area(r.details.max_area_centi.or(r.room_area_centi)),
         bed_room: Some(r.layout.bedrooms.to_string()),
         apartment_img: list(&r.images),
         apartment_facilities: list(&r.room_configs),
         contact_person_phone: r.owners_tel.clone(),
+        orientation: r.details.orientation.clone(),
+        house_label: list(&r.details.tags),
     }
 }
 
@@ -159,6 +208,7 @@ pub fn rental_fields(
         rent_unit: Some(s.rent_unit.clone()),
         deposit: r.deposit.map(Money::yuan),
         internal_area: area(r.room_area_centi),
+        orientation: r.details.orientation.clone(),
         check_in_time: Some(r.checkin.format("%Y-%m-%d").to_string()),
         status: Some(if r.state != RoomState::OnShelf {
             s.status_off_shelf.clone()
@@ -215,6 +265,7 @@ mod tests {
             owners_tel: None,
             state: RoomState::OnShelf,
             rent_status: RentStatus::Vacant,
+            details: Default::default(),
         }
     }
 
