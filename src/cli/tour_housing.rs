@@ -177,6 +177,7 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
         owners_tel: Some("4001234567".into()),
         state: RoomState::OnShelf,
         rent_status: RentStatus::Vacant,
+        details: Default::default(),
     };
     let bedroom = DispersionRoom {
         room_code: "100002".into(),
@@ -212,6 +213,7 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
         can_rent: 2,
         state: RoomState::OnShelf,
         rent_status: RentStatus::Vacant,
+        details: Default::default(),
     };
     for (label, room) in [
         (
