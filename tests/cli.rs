@@ -314,7 +314,7 @@ fn the_demo_syncs_the_sample_database_and_follows_live_changes() {
         String::from_utf8_lossy(&out.stderr)
     );
     for step in [
-        "1. sandbox gateway",
+        "1. sandbox gateways",
         "3. dry-run",
         "4. resync",
         "5. daemon running",
@@ -328,6 +328,15 @@ fn the_demo_syncs_the_sample_database_and_follows_live_changes() {
         "{stdout}"
     );
     assert!(!stdout.contains("NOT on the platform"), "{stdout}");
+    // The Tmall lease order, recorded step by step by the daemon's poller (issue 14).
+    for step in [
+        "LEASE-SIGN: lease TENANT_INITIATE",
+        "LEASE-SIGN: lease ACHIEVEMENT → SIGN_FINISH",
+        "LEASE-SIGN: bill LEASE-SIGN-B1 PAYABLE → SUCCEED",
+        "LEASE-SIGN: signed, deposit and first rent paid",
+    ] {
+        assert!(stdout.contains(step), "missing {step}: {stdout}");
+    }
     // The closing hint names the binary that ran, not `cargo run`.
     let hint = format!("try: {} status --config ", env!("CARGO_BIN_EXE_rentsync"));
     assert!(stdout.contains(&hint), "{stdout}");

@@ -625,6 +625,63 @@ async fn the_sandbox_binary_serves_the_top_gateway_and_advances_leases() {
     assert_eq!(code, 0);
     assert!(out.contains("LEASE-SIGN: SIGN_FINISH"), "{out}");
     assert_eq!(out.matches(" SUCCEED ").count(), 2, "{out}");
+
+    // `rentsync check` makes one signed lease query per Tmall tenant: accepted with the right
+    // secret, refused by name with a wrong one (never printed).
+    let check = |secret: &'static str| {
+        let dir = dir.path().to_path_buf();
+        let (keys, url) = (keys.clone(), url.clone());
+        async move {
+            std::fs::write(dir.join("check_secret"), secret).unwrap();
+            let config = dir.join("check.toml");
+            std::fs::write(
+                &config,
+                format!(
+                    r#"state_database = "sqlite://{state}"
+[[tenant]]
+name = "t1"
+gateway = "http://127.0.0.1:9/gateway.do"
+app_id = "2021000000000000"
+private_key_file = "{private}"
+platform_public_key_file = "{public}"
+[tenant.tmall]
+gateway = "{url}"
+app_key = "12345678"
+app_secret_file = "check_secret"
+session_file = "tmall_session"
+merchant_open_id = 1
+"#,
+                    state = dir.join("check.db").display(),
+                    private = keys.app_private.display(),
+                    public = keys.platform_public.display(),
+                ),
+            )
+            .unwrap();
+            let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_rentsync"))
+                .args(["check", "--config"])
+                .arg(&config)
+                .output()
+                .await
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).to_string()
+        }
+    };
+    let good = check(SECRET).await;
+    assert!(
+        good.contains("ok   tenant t1: tmall signed call tmall.alihouse.trade.rent.lease.query"),
+        "{good}"
+    );
+    let bad = check("not-the-secret-0000").await;
+    let line = bad
+        .lines()
+        .find(|l| l.contains("tmall signed call"))
+        .unwrap_or_default();
+    assert!(line.starts_with("FAIL"), "{bad}");
+    assert!(line.contains("app_secret_file"), "{bad}");
+    assert!(
+        !bad.contains("not-the-secret-0000") && !bad.contains(SECRET),
+        "{bad}"
+    );
     child.start_kill().unwrap();
     child.wait().await.unwrap();
 }

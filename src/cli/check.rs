@@ -1,9 +1,10 @@
 //! `rentsync check`: everything a start needs, checked up front and reported at once: config,
 //! keys and their file modes, the state database, each gateway with one harmless signed call
-//! (`ka.baseinfo.query`, a read), each `photo_dir`, each source database and its views' columns
+//! (`ka.baseinfo.query`, a read; a lease query on the Tmall gateway when the tenant has one), each `photo_dir`, each source database and its views' columns
 //! and types against `docs/SOURCE_CONTRACT.md`. Exits non-zero when anything would fail.
 
 mod platform;
+mod tmall;
 mod views;
 
 use std::process::ExitCode;
@@ -66,6 +67,7 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             report.line(false, warning);
         }
         platform::signed_call(t, &mut report).await;
+        tmall::signed_call(t, &mut report).await;
         if let Some(dir) = &t.photo_dir {
             if dir.is_dir() {
                 report.line(

@@ -80,14 +80,16 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         .local_addr()?
         .port();
     let sandbox = SandboxState::new(sandbox_cfg)?;
+    // Tmall Haofang's TOP gateway, served beside the Alipay one.
+    let (top, top_routes) = super::demo_tmall::sandbox(&dir)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let sandbox_base = format!("http://{}", listener.local_addr()?);
     let gateway = format!("{sandbox_base}/gateway.do");
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(sandbox.clone().serve(listener, async {
+    let server = tokio::spawn(sandbox.clone().serve_with(listener, top_routes, async {
         let _ = stop_rx.await;
     }));
-    println!("1. sandbox gateway at {gateway}");
+    println!("1. sandbox gateways: Alipay at {gateway}, Tmall TOP at {sandbox_base}/router/rest");
 
     // The operator's database.
     let operator_url = format!("sqlite://{}", dir.join("operator.db").display());
@@ -107,13 +109,15 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         operator_url, gen.listings(), gen.whole_flats, gen.bedrooms, gen.room_types, gen.rooms, gen.photos, gen.communities
     );
 
-    // The housing family has no operator account and no callbacks: its tenant gets neither.
+    // The housing family has no operator account and no callbacks, and its demo follows no
+    // Tmall lease: its tenant gets none of them.
     let family_line = format!("family = \"{}\"\n", args.family.name());
     let tenant_extra = if housing {
         crate::fixtures::division_codes_toml()
     } else {
-        format!(
-            r#"[tenant.ka]
+        super::demo_tmall::config(&sandbox_base)
+            + &format!(
+                r#"[tenant.ka]
 name = "Demo Apartments"
 [tenant.spi]
 public_url = "http://127.0.0.1:{spi_port}"
@@ -122,7 +126,7 @@ aes_key_file = "keys/spi_aes.key"
 webhook = "{webhook}"
 hmac_key_file = "keys/webhook.key"
 "#
-        )
+            )
     };
     let config_text = format!(
         r#"state_database = "sqlite://{state}"
@@ -247,6 +251,8 @@ qps = {qps}
     }
     println!("   a tenant books a viewing:");
     ok &= super::demo_spi::booking(&rt, &sandbox_base, &delivered).await?;
+    println!("   a Tmall Haofang lease order the operator follows is signed and paid:");
+    ok &= super::demo_tmall::lease_signs(&rt, &top, "demo").await?;
     daemon.stop(Duration::from_secs(10)).await?;
 
     let rooms = sandbox.rooms();
@@ -304,7 +310,7 @@ fn shell_word(s: &str) -> String {
 }
 
 /// A throwaway secret file, readable by its owner alone.
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+pub(super) fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::write(path, text)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;

@@ -95,7 +95,9 @@ pub async fn booking(rt: &Runtime, sandbox_base: &str, got: &Got) -> anyhow::Res
         let first = got
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .first()
+            .iter()
+            // Tmall lease events share the webhook (demo_tmall); this waits for the booking.
+            .find(|v| v["type"] == "booking")
             .cloned();
         if let Some(v) = first {
             println!(

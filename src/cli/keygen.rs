@@ -19,6 +19,7 @@ pub struct KeygenArgs {
 }
 
 /// The files `keygen` writes.
+#[derive(Debug, Clone)]
 pub struct KeySet {
     pub app_private: PathBuf,
     pub app_private_pkcs8: PathBuf,

@@ -6,6 +6,7 @@ mod completions;
 mod demo;
 mod demo_housing;
 mod demo_spi;
+mod demo_tmall;
 mod dry_run;
 mod explain;
 mod fixtures;
