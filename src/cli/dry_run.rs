@@ -175,7 +175,8 @@ async fn plan_tenant(
                 }
             }
         }
-        if let Some(o) = outbox {
+        // After a family switch nothing is taken off: the new family never listed those rooms.
+        if let Some(o) = outbox.filter(|_| !switched) {
             plan_out.take_off += o
                 .active_keys(tenant, kind)
                 .await?
