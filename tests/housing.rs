@@ -373,13 +373,26 @@ async fn a_tenant_moved_to_housing_adds_each_room_once_and_leaves_renthouse_alon
     env.exec(&format!("DELETE FROM flats WHERE id = {flat_id}"))
         .await;
 
+    // Before the switch takes effect, the dry-run already plans every room as new on housing,
+    // and nothing to take off (the deleted room was never on housing).
+    let want = wanted(&env).await;
+    assert!(!want.is_empty());
+    let dry = rentsync::cli::dry_run(&housing_config(&env, 5), 1000)
+        .await
+        .expect("dry-run");
+    let plan = &dry.tenants[0];
+    assert_eq!(
+        (plan.create as usize, plan.update, plan.take_off),
+        (want.len(), 0, 0),
+        "{}",
+        dry.render(rentsync::report::Format::Table)
+    );
+
     let rt = Runtime::start(housing_config(&env, 5))
         .await
         .expect("runtime");
     resync_all(&rt).await;
     let store = env.h.sandbox.housing();
-    let want = wanted(&env).await;
-    assert!(!want.is_empty());
     assert_eq!(differences(&want, &store), Vec::<String>::new());
     assert!(
         store.house_by_external(&gone).is_none(),

@@ -109,13 +109,15 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         operator_url, gen.listings(), gen.whole_flats, gen.bedrooms, gen.room_types, gen.rooms, gen.photos, gen.communities
     );
 
-    // The housing family has no operator account and no callbacks: its tenant gets neither.
+    // The housing family has no operator account and no callbacks, and its demo follows no
+    // Tmall lease: its tenant gets none of them.
     let family_line = format!("family = \"{}\"\n", args.family.name());
     let tenant_extra = if housing {
         crate::fixtures::division_codes_toml()
     } else {
-        format!(
-            r#"[tenant.ka]
+        super::demo_tmall::config(&sandbox_base)
+            + &format!(
+                r#"[tenant.ka]
 name = "Demo Apartments"
 [tenant.spi]
 public_url = "http://127.0.0.1:{spi_port}"
@@ -124,7 +126,7 @@ aes_key_file = "keys/spi_aes.key"
 webhook = "{webhook}"
 hmac_key_file = "keys/webhook.key"
 "#
-        )
+            )
     };
     let config_text = format!(
         r#"state_database = "sqlite://{state}"
@@ -143,13 +145,12 @@ source_database = "{operator_url}"
 photo_dir = "{photos}"
 {family_line}[tenant.rates]
 qps = {qps}
-{tenant_extra}{tmall}"#,
+{tenant_extra}"#,
         state = dir.join("state.db").display(),
         key = keys.app_private.display(),
         platform = keys.platform_public.display(),
         photos = photo_dir().display(),
         qps = args.qps,
-        tmall = super::demo_tmall::config(&sandbox_base),
     );
     std::fs::write(dir.join("rentsync.toml"), &config_text)?;
     let cfg = Config::parse(&config_text, &dir)?;

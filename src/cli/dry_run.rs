@@ -231,7 +231,8 @@ async fn plan_tenant(
                 add_changes(t, o, kind, &updates, &mut plan_out, today).await?;
             }
         }
-        if let Some(o) = outbox {
+        // After a family switch nothing is taken off: the new family never listed those rooms.
+        if let Some(o) = outbox.filter(|_| !switched) {
             for (key, listing) in o.active_keys(tenant, kind).await? {
                 if seen.contains(&key) {
                     continue;
