@@ -175,7 +175,7 @@ impl Listing {
                 "toilet_count" => ("toilets", r.layout.toilets.to_string()),
                 "checkin_time" => ("checkin_date", r.checkin.to_string()),
                 "intro" => ("intro", format!("{} characters", char_count(&r.intro))),
-                "nickname" => ("nickname", format!("{:?}", r.nickname)),
+                "nickname" => ("nickname", quoted(&r.nickname)),
                 "can_rent_num" => ("can_rent", r.can_rent.to_string()),
                 _ => return self.common_source_of(leaf),
             },
@@ -204,7 +204,10 @@ impl Listing {
                     "foregift_amount" => ("deposit_fen", opt(p.deposit)),
                     "max_deposit_amount" => ("max_deposit_fen", opt(p.max_deposit)),
                     "service_amount" => ("service_fen", opt(p.service)),
-                    "service_type" => ("service_unit", format!("{:?}", p.service_unit)),
+                    "service_type" => (
+                        "service_unit",
+                        p.service_unit.as_deref().map_or("NULL".into(), quoted),
+                    ),
                     _ => return None,
                 };
                 (crate::model::PAY_PLANS_VIEW, col, value)
@@ -212,9 +215,9 @@ impl Listing {
             "other_amount" => {
                 let f = details.fees.get(i)?;
                 let (col, value) = match leaf {
-                    "name" => ("name", format!("{:?}", f.name)),
+                    "name" => ("name", quoted(&f.name)),
                     "amount" => ("amount_fen", f.amount.0.to_string()),
-                    "unit" => ("unit", format!("{:?}", f.unit)),
+                    "unit" => ("unit", f.unit.as_deref().map_or("NULL".into(), quoted)),
                     _ => return None,
                 };
                 (crate::model::FEES_VIEW, col, value)
@@ -233,7 +236,7 @@ impl Listing {
 
     fn common_source_of(&self, leaf: &str) -> Option<String> {
         let d = self.details();
-        let text = |v: &Option<String>| v.as_ref().map_or("NULL".to_string(), |s| format!("{s:?}"));
+        let text = |v: &Option<String>| v.as_deref().map_or("NULL".to_string(), quoted);
         let date = |v: Option<NaiveDate>| v.map_or("NULL".to_string(), |d| d.to_string());
         let num = |v: Option<i64>| v.map_or("NULL".to_string(), |v| v.to_string());
         Some(match leaf {
@@ -274,6 +277,15 @@ impl Listing {
             _ => return None,
         })
     }
+}
+
+/// An operator's text as a message shows it: quoted and cut at 40 characters.
+fn quoted(s: &str) -> String {
+    let mut cut: String = s.chars().take(40).collect();
+    if cut.len() < s.len() {
+        cut.push('…');
+    }
+    format!("{cut:?}")
 }
 
 fn char_count(s: &Option<String>) -> usize {

@@ -57,6 +57,16 @@ pub const MAX_TAG_CHARS: usize = 32;
 const MAX_URL_CHARS: usize = 1024;
 const MAX_DOOR_CHARS: usize = 32;
 
+/// A value as a rule break shows it: quoted, and cut at 40 characters, so a runaway value from
+/// the operator's database never makes a runaway message.
+fn shown(s: &str) -> String {
+    let mut cut: String = s.chars().take(40).collect();
+    if cut.len() < s.len() {
+        cut.push('…');
+    }
+    format!("{cut:?}")
+}
+
 impl Reader<'_> {
     fn opt_text(&mut self, col: &str) -> Option<String> {
         self.has(col).then(|| self.text(col)).flatten()
@@ -75,7 +85,7 @@ impl Reader<'_> {
         match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
             Ok(d) if s.len() == 10 => Some(d),
             _ => {
-                self.break_at(col, format!("{s:?} is not a date YYYY-MM-DD"));
+                self.break_at(col, format!("{} is not a date YYYY-MM-DD", shown(&s)));
                 None
             }
         }
@@ -94,7 +104,10 @@ impl Reader<'_> {
             );
         }
         if let Some(w) = words.iter().find(|w| w.chars().count() > max_chars) {
-            self.break_at(col, format!("{w:?} is longer than {max_chars} characters"));
+            self.break_at(
+                col,
+                format!("{} is longer than {max_chars} characters", shown(w)),
+            );
         }
         words
     }
@@ -103,10 +116,12 @@ impl Reader<'_> {
         let s = self.opt_text(col)?;
         let scheme = s.starts_with("https://") || s.starts_with("http://");
         if !scheme || s.chars().count() > MAX_URL_CHARS || s.contains(char::is_whitespace) {
-            let shown: String = s.chars().take(80).collect();
             self.break_at(
                 col,
-                format!("{shown:?} must be an http(s) URL of at most {MAX_URL_CHARS} characters"),
+                format!(
+                    "{} must be an http(s) URL of at most {MAX_URL_CHARS} characters",
+                    shown(&s)
+                ),
             );
         }
         Some(s)
@@ -115,7 +130,10 @@ impl Reader<'_> {
     fn opt_short(&mut self, col: &str, max_chars: usize) -> Option<String> {
         let s = self.opt_text(col)?;
         if s.chars().count() > max_chars {
-            self.break_at(col, format!("{s:?} is longer than {max_chars} characters"));
+            self.break_at(
+                col,
+                format!("{} is longer than {max_chars} characters", shown(&s)),
+            );
         }
         Some(s)
     }
@@ -145,7 +163,7 @@ fn commission(r: &mut Reader) -> Option<Commission> {
         (_, Some(k)) if k != "p" && k != "m" => {
             r.break_at(
                 "commission_type",
-                format!("{k:?} must be p (percentage) or m (amount)"),
+                format!("{} must be p (percentage) or m (amount)", shown(k)),
             );
             None
         }
@@ -159,7 +177,10 @@ fn commission(r: &mut Reader) -> Option<Commission> {
         (None, Some(k)) => {
             r.break_at(
                 "commission_centi",
-                format!("NULL while commission_type = {k:?}: give the commission"),
+                format!(
+                    "NULL while commission_type = {}: give the commission",
+                    shown(k)
+                ),
             );
             None
         }
@@ -172,7 +193,7 @@ fn orientation(r: &mut Reader) -> Option<String> {
     if !ORIENTATIONS.contains(&s.as_str()) {
         r.break_at(
             "orientation",
-            format!("{s:?} must be one of {}", ORIENTATIONS.join(" ")),
+            format!("{} must be one of {}", shown(&s), ORIENTATIONS.join(" ")),
         );
     }
     Some(s)
@@ -184,7 +205,10 @@ fn floor_band(r: &mut Reader) -> Option<String> {
     if !code {
         r.break_at(
             "floor_type",
-            format!("{s:?} must be an upper-case code such as LOW, MIDDLE or HIGH"),
+            format!(
+                "{} must be an upper-case code such as LOW, MIDDLE or HIGH",
+                shown(&s)
+            ),
         );
     }
     Some(s)
@@ -236,4 +260,18 @@ pub(super) fn read(r: &mut Reader, kind: FlatsTag) -> ListingDetails {
         }
     }
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn a_runaway_value_is_cut_in_the_message() {
+        assert_eq!(shown("南"), "\"南\"");
+        let long = "装".repeat(10_000);
+        let s = shown(&long);
+        assert_eq!(s.chars().count(), 43, "{s}");
+        assert!(s.ends_with("…\""));
+    }
 }
