@@ -60,7 +60,7 @@ fn tenant(doc: &mut Doc, t: &TenantPlan) {
         &["Field", "Rule", "Rooms", "Rooms affected"],
     );
     for g in &t.breaks {
-        let mut lines: Vec<String> = g
+        let lines: Vec<String> = g
             .listed
             .iter()
             .map(|r| match &r.source {
@@ -68,15 +68,11 @@ fn tenant(doc: &mut Doc, t: &TenantPlan) {
                 None => r.room_code.clone(),
             })
             .collect();
-        let left_out = g.rooms.saturating_sub(g.listed.len() as u64);
-        if left_out > 0 {
-            lines.push(Doc::more_line(lang, left_out));
-        }
         table.row(vec![
             Cell::Code(crate::plan::rules::titled(&g.field)),
             Cell::Text(g.rule.clone()),
             Cell::Num(g.rooms as i64),
-            Cell::Lines(lines),
+            Cell::Lines(lines, g.rooms.saturating_sub(g.listed.len() as u64)),
         ]);
     }
     table.more = t.breaks_not_grouped;
@@ -133,6 +129,7 @@ pub fn room_cells(lang: Lang, r: &RoomLine, with_changes: bool) -> Vec<Cell> {
                     _ => c.text(),
                 })
                 .collect(),
+            0,
         ));
     }
     cells
