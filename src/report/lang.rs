@@ -173,6 +173,7 @@ const LABELS: &[(&str, &str)] = &[
     ("not used", "未使用"),
     ("quality", "质量"),
     ("not previewed (report size limit)", "未预览（报告大小限制）"),
+    ("not previewed (report time limit)", "未预览（报告时间限制）"),
     (
         "invalid_listings = \"off_shelf\" takes them off shelf until the source is fixed.",
         "设置 invalid_listings = \"off_shelf\" 可在源数据修正前将其下架。",

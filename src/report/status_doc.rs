@@ -243,10 +243,11 @@ fn sent_text(lang: Lang, v: &super::photos::Preview) -> String {
 
 /// The one reason the report itself writes is translated; the photo's own errors are not.
 fn lang_t_owned(lang: Lang, s: &str) -> String {
-    if s == "not previewed (report size limit)" {
-        lang.t("not previewed (report size limit)").to_string()
-    } else {
-        s.to_string()
+    use super::photos::{SIZE_LIMIT, TIME_LIMIT};
+    match s {
+        SIZE_LIMIT => lang.t(SIZE_LIMIT).to_string(),
+        TIME_LIMIT => lang.t(TIME_LIMIT).to_string(),
+        _ => s.to_string(),
     }
 }
 
