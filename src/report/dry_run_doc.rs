@@ -49,6 +49,30 @@ fn tenant(doc: &mut Doc, t: &TenantPlan) {
         &t.state_changes,
     );
     rooms(doc, "Rooms to take off shelf", "take-offs", &t.take_offs);
+    for h in &t.delists_held {
+        doc.para(
+            format!(
+                "{}: {} {}/{} — {}",
+                h.view,
+                lang.t("mass delist HELD: rooms gone of live rooms"),
+                h.gone,
+                h.live,
+                lang.t("Check the view; if the deletes are real, run `rentsync delist --confirm`.")
+            ),
+            Tone::Bad,
+        );
+    }
+    if t.live_with_older_values > 0 {
+        doc.para(
+            format!(
+                "{} {}. {}",
+                t.live_with_older_values,
+                lang.t("invalid room(s) live with older values (see `rentsync status`)"),
+                lang.t("invalid_listings = \"off_shelf\" takes them off shelf until the source is fixed.")
+            ),
+            Tone::Bad,
+        );
+    }
     if t.breaks.is_empty() && t.breaks_not_grouped == 0 {
         doc.para(lang.t("No listing breaks a platform rule."), Tone::Good);
         return;
