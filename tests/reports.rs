@@ -213,6 +213,27 @@ async fn dry_run_lists_the_rooms_the_changes_and_the_source_values_that_break_ru
             "{format:?}\n{text}"
         );
     }
+
+    // The dry-run says so too, and that deleting every flat would be held by the guard.
+    let report = dry_run(&cfg, 1000).await.unwrap();
+    assert_eq!(report.tenants[0].live_with_older_values, 1);
+    env.exec("DELETE FROM bedrooms").await;
+    env.exec("DELETE FROM photos WHERE owner_kind IN ('flat', 'bedroom')")
+        .await;
+    env.exec("DELETE FROM flats").await;
+    let report = dry_run(&cfg, 1000).await.unwrap();
+    let p = &report.tenants[0];
+    let held = p
+        .delists_held
+        .iter()
+        .find(|h| h.view.contains("dispersion"))
+        .unwrap_or_else(|| panic!("the guard would hold the flats' take-offs: {p:?}"));
+    assert!(held.gone > 0 && held.live > 0, "{held:?}");
+    let text = report.render(Format::Table);
+    assert!(
+        text.contains("mass delist HELD") && text.contains("rentsync delist --confirm"),
+        "{text}"
+    );
     env.cleanup().await;
 }
 

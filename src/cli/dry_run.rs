@@ -71,7 +71,7 @@ pub async fn dry_run(cfg: &Config, batch: i64) -> anyhow::Result<DryRunReport> {
             continue;
         };
         // One tenant's unreadable source does not hide the others' plans.
-        match plan_tenant(t, url, outbox.as_ref(), batch, today).await {
+        match plan_tenant(t, url, outbox.as_ref(), batch, today, &cfg.source.feed()).await {
             Ok(plan) => report.tenants.push(plan),
             Err(e) => report.unreadable.push(crate::report::UnreadableTenant {
                 tenant: t.name.clone(),
@@ -113,6 +113,7 @@ async fn plan_tenant(
     outbox: Option<&Outbox>,
     batch: i64,
     today: chrono::NaiveDate,
+    guard: &crate::worker::FeedSettings,
 ) -> anyhow::Result<TenantPlan> {
     let tenant = t.name.as_str();
     let source = Source::connect(url).await?;
@@ -233,10 +234,12 @@ async fn plan_tenant(
         }
         // After a family switch nothing is taken off: the new family never listed those rooms.
         if let Some(o) = outbox.filter(|_| !switched) {
+            let mut gone = 0;
             for (key, listing) in o.active_keys(tenant, kind).await? {
                 if seen.contains(&key) {
                     continue;
                 }
+                gone += 1;
                 plan_out.take_off += 1;
                 let mut line = RoomLine::of(&listing);
                 let (_, rent) = listing.desired_state();
@@ -247,12 +250,53 @@ async fn plan_tenant(
                 });
                 plan_out.take_offs.push(line);
             }
+            held(o, tenant, view.name, kind, gone, guard, &mut plan_out).await?;
         }
+    }
+    if let Some(o) = outbox {
+        plan_out.live_with_older_values = o
+            .live_with_older_values()
+            .await?
+            .get(tenant)
+            .copied()
+            .unwrap_or(0);
     }
     progress.finish();
     plan_out.communities_to_resolve = communities.len() as u64;
     plan_out.finish();
     Ok(plan_out)
+}
+
+/// Whether the mass-delist guard would hold this view's take-offs, as the scan decides it
+/// (unless an operator has confirmed them already).
+async fn held(
+    outbox: &Outbox,
+    tenant: &str,
+    view: &str,
+    kind: &str,
+    gone: u64,
+    guard: &crate::worker::FeedSettings,
+    plan_out: &mut TenantPlan,
+) -> anyhow::Result<()> {
+    if gone == 0 {
+        return Ok(());
+    }
+    let live = outbox.live_count(tenant, kind).await?.max(1) as u64;
+    let trips =
+        gone >= guard.delist_guard_min && gone as f64 > guard.max_delist_share * live as f64;
+    let confirmed = outbox
+        .delist_holds()
+        .await?
+        .iter()
+        .any(|h| h.tenant == tenant && h.view == view && h.confirmed);
+    if trips && !confirmed {
+        plan_out.delists_held.push(crate::report::HeldDelist {
+            view: view.to_string(),
+            gone,
+            live,
+        });
+    }
+    Ok(())
 }
 
 /// Fills in the changed fields of this batch's listed updates: against the payload the platform

@@ -52,8 +52,8 @@ pub enum Cell {
     /// Names from code or the platform: field names, codes, source columns.
     Code(String),
     Num(i64),
-    /// Several lines in one cell (changes, rooms).
-    Lines(Vec<String>),
+    /// Several lines in one cell (changes, rooms), and how many more were left out.
+    Lines(Vec<String>, u64),
     /// A picture (a `data:` URI) with its text for the formats that cannot show it.
     Image {
         uri: String,
@@ -68,7 +68,8 @@ impl Cell {
         match self {
             Cell::Text(s) | Cell::Code(s) | Cell::Bad(s) => s.clone(),
             Cell::Num(n) => n.to_string(),
-            Cell::Lines(l) => l.join("; "),
+            Cell::Lines(l, 0) => l.join("; "),
+            Cell::Lines(l, more) => format!("{}; … (+{more})", l.join("; ")),
             Cell::Image { alt, .. } => alt.clone(),
         }
     }

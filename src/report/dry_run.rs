@@ -55,6 +55,10 @@ pub struct TenantPlan {
     pub state_changes: Bounded<RoomLine>,
     pub take_offs: Bounded<RoomLine>,
     pub breaks: Vec<BreakGroup>,
+    /// Take-offs the mass-delist guard would hold (per view), until `rentsync delist --confirm`.
+    pub delists_held: Vec<HeldDelist>,
+    /// Invalid rooms the platform may still show at the values it last accepted.
+    pub live_with_older_values: i64,
     /// Rule breaks beyond [`MAX_GROUPS`] distinct ones, counted by room.
     pub breaks_not_grouped: u64,
     /// The family serving the tenant and what it cannot carry (`super::family`).
@@ -72,6 +76,14 @@ pub struct BreakGroup {
     pub rooms: u64,
     /// The first rooms, each with the source column and value behind the field.
     pub listed: Vec<BreakRoom>,
+}
+
+/// A view whose take-offs would be held: `gone` of `live` rooms.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeldDelist {
+    pub view: String,
+    pub gone: u64,
+    pub live: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

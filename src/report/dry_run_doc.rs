@@ -49,6 +49,30 @@ fn tenant(doc: &mut Doc, t: &TenantPlan) {
         &t.state_changes,
     );
     rooms(doc, "Rooms to take off shelf", "take-offs", &t.take_offs);
+    for h in &t.delists_held {
+        doc.para(
+            format!(
+                "{}: {} {}/{} — {}",
+                h.view,
+                lang.t("mass delist HELD: rooms gone of live rooms"),
+                h.gone,
+                h.live,
+                lang.t("Check the view; if the deletes are real, run `rentsync delist --confirm`.")
+            ),
+            Tone::Bad,
+        );
+    }
+    if t.live_with_older_values > 0 {
+        doc.para(
+            format!(
+                "{} {}. {}",
+                t.live_with_older_values,
+                lang.t("invalid room(s) live with older values (see `rentsync status`)"),
+                lang.t("invalid_listings = \"off_shelf\" takes them off shelf until the source is fixed.")
+            ),
+            Tone::Bad,
+        );
+    }
     t.coverage.doc(doc);
     if t.breaks.is_empty() && t.breaks_not_grouped == 0 {
         doc.para(lang.t("No listing breaks a platform rule."), Tone::Good);
@@ -61,7 +85,7 @@ fn tenant(doc: &mut Doc, t: &TenantPlan) {
         &["Field", "Rule", "Rooms", "Rooms affected"],
     );
     for g in &t.breaks {
-        let mut lines: Vec<String> = g
+        let lines: Vec<String> = g
             .listed
             .iter()
             .map(|r| match &r.source {
@@ -69,15 +93,11 @@ fn tenant(doc: &mut Doc, t: &TenantPlan) {
                 None => r.room_code.clone(),
             })
             .collect();
-        let left_out = g.rooms.saturating_sub(g.listed.len() as u64);
-        if left_out > 0 {
-            lines.push(Doc::more_line(lang, left_out));
-        }
         table.row(vec![
             Cell::Code(crate::plan::rules::titled(&g.field)),
             Cell::Text(g.rule.clone()),
             Cell::Num(g.rooms as i64),
-            Cell::Lines(lines),
+            Cell::Lines(lines, g.rooms.saturating_sub(g.listed.len() as u64)),
         ]);
     }
     table.more = t.breaks_not_grouped;
@@ -134,6 +154,7 @@ pub fn room_cells(lang: Lang, r: &RoomLine, with_changes: bool) -> Vec<Cell> {
                     _ => c.text(),
                 })
                 .collect(),
+            0,
         ));
     }
     cells

@@ -102,7 +102,7 @@ pub fn render(doc: &Doc) -> String {
                 for r in &t.rows {
                     b.push_str("<tr>");
                     for c in r {
-                        cell(&mut b, c);
+                        cell(&mut b, c, doc.lang);
                     }
                     b.push_str("</tr>");
                 }
@@ -139,7 +139,7 @@ fn width_class(s: &str) -> &'static str {
     }
 }
 
-fn cell(b: &mut String, c: &Cell) {
+fn cell(b: &mut String, c: &Cell, lang: super::Lang) {
     let _ = match c {
         Cell::Text(s) => write!(b, "<td{}>{}</td>", width_class(s), esc(s)),
         Cell::Code(s) => write!(b, "<td{}><code>{}</code></td>", width_class(s), esc(s)),
@@ -150,20 +150,27 @@ fn cell(b: &mut String, c: &Cell) {
             if s.chars().count() <= SHORT { " s" } else { "" },
             esc(s)
         ),
-        Cell::Lines(lines) => {
+        Cell::Lines(lines, more) => {
             b.push_str("<td class=\"w\"><ul class=\"lines\">");
             for l in lines.iter().take(SHOWN_LINES) {
                 let _ = write!(b, "<li>{}</li>", esc(l));
             }
             b.push_str("</ul>");
-            if lines.len() > SHOWN_LINES {
+            let folded = lines.len().saturating_sub(SHOWN_LINES) as u64 + more;
+            if folded > 0 {
                 let _ = write!(
                     b,
-                    "<details><summary>+{}</summary><ul class=\"lines\">",
-                    lines.len() - SHOWN_LINES
+                    "<details><summary>+{folded}</summary><ul class=\"lines\">"
                 );
-                for l in &lines[SHOWN_LINES..] {
+                for l in lines.iter().skip(SHOWN_LINES) {
                     let _ = write!(b, "<li>{}</li>", esc(l));
+                }
+                if *more > 0 {
+                    let _ = write!(
+                        b,
+                        "<li class=\"more\">{}</li>",
+                        esc(&Doc::more_line(lang, *more))
+                    );
                 }
                 b.push_str("</ul></details>");
             }

@@ -184,6 +184,12 @@ const LABELS: &[(&str, &str)] = &[
     ("not used", "未使用"),
     ("quality", "质量"),
     ("not previewed (report size limit)", "未预览（报告大小限制）"),
+    ("not previewed (report time limit)", "未预览（报告时间限制）"),
+    ("mass delist HELD: rooms gone of live rooms", "批量下架将被拦截：消失的房源/在架房源"),
+    (
+        "invalid room(s) live with older values (see `rentsync status`)",
+        "套不合规房源仍以旧值在架（见 `rentsync status`）",
+    ),
     (
         "invalid_listings = \"off_shelf\" takes them off shelf until the source is fixed.",
         "设置 invalid_listings = \"off_shelf\" 可在源数据修正前将其下架。",

@@ -18,7 +18,7 @@ pub mod text_table;
 
 use serde::Serialize;
 
-pub use dry_run::{BreakGroup, BreakRoom, DryRunReport, TenantPlan, UnreadableTenant};
+pub use dry_run::{BreakGroup, BreakRoom, DryRunReport, HeldDelist, TenantPlan, UnreadableTenant};
 pub use lang::Lang;
 pub use status::{FailureGroup, StatusReport};
 

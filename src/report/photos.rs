@@ -2,7 +2,10 @@
 //! its size in bytes and pixels, the JPEG quality the pipeline chose, and a small thumbnail
 //! (a `data:` URI) re-encoded from that JPEG. The photos are read and processed again with the
 //! tenant's own settings and sources, so a fixed photo shows fixed; at most [`MAX_PREVIEWS`]
-//! per report, each thumbnail within [`THUMB_BYTES`], so a report stays small.
+//! per report, each thumbnail within [`THUMB_BYTES`], so a report stays small, and within
+//! [`PREVIEWS_TIME`] in all, so `status` answers even when a photo host does not.
+
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde::Serialize;
@@ -18,6 +21,12 @@ pub const THUMB_BYTES: usize = 9_000;
 const THUMB_EDGE: u32 = 160;
 /// Photos listed per room.
 const MAX_PHOTOS: usize = 30;
+/// One photo's preview (read and both encodes), and all of a report's: an unreachable photo
+/// host must not hold `status` for the daemon's full fetch deadline per photo.
+const PREVIEW_TIME: Duration = Duration::from_secs(15);
+const PREVIEWS_TIME: Duration = Duration::from_secs(45);
+pub const SIZE_LIMIT: &str = "not previewed (report size limit)";
+pub const TIME_LIMIT: &str = "not previewed (report time limit)";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PhotoRoom {
@@ -103,6 +112,7 @@ pub async fn with_previews(
 ) -> anyhow::Result<Vec<PhotoRoom>> {
     let pool = Pool::new(cfg.worker.photo_pool());
     let mut budget = MAX_PREVIEWS;
+    let started = Instant::now();
     let mut out = Vec::new();
     for mut room in from_warnings(rows) {
         let Some(t) = cfg.tenants.iter().find(|t| t.name == room.tenant) else {
@@ -129,12 +139,16 @@ pub async fn with_previews(
                 .find(|p| p.index == i + 1)
                 .and_then(|p| p.warning.clone());
             let (preview, no_preview) = if budget == 0 {
-                (None, Some("not previewed (report size limit)".to_string()))
+                (None, Some(SIZE_LIMIT.to_string()))
+            } else if started.elapsed() > PREVIEWS_TIME {
+                (None, Some(TIME_LIMIT.to_string()))
             } else {
                 budget -= 1;
-                match preview(&source, &pool, &settings, location).await {
-                    Ok(p) => (Some(p), None),
-                    Err(e) => (None, Some(e)),
+                let job = preview(&source, &pool, &settings, location);
+                match tokio::time::timeout(PREVIEW_TIME, job).await {
+                    Ok(Ok(p)) => (Some(p), None),
+                    Ok(Err(e)) => (None, Some(e)),
+                    Err(_) => (None, Some(format!("took longer than {PREVIEW_TIME:?}"))),
                 }
             };
             room.photos.push(PhotoLine {

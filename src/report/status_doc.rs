@@ -67,7 +67,7 @@ fn failures(doc: &mut Doc, r: &StatusReport) {
         ],
     );
     for g in &r.failure_groups {
-        let mut rooms: Vec<String> = g
+        let rooms: Vec<String> = g
             .rooms
             .iter()
             .map(|x| match &x.source {
@@ -75,10 +75,6 @@ fn failures(doc: &mut Doc, r: &StatusReport) {
                 None => x.room_code.clone(),
             })
             .collect();
-        let left_out = g.count.saturating_sub(g.rooms.len() as u64);
-        if left_out > 0 {
-            rooms.push(Doc::more_line(lang, left_out));
-        }
         table.row(vec![
             Cell::Text(g.tenant.clone()),
             Cell::Bad(lang.t(status_label(&g.status)).to_string()),
@@ -87,7 +83,7 @@ fn failures(doc: &mut Doc, r: &StatusReport) {
             Cell::Num(g.count as i64),
             Cell::Text(g.first.clone()),
             Cell::Text(g.last.clone()),
-            Cell::Lines(rooms),
+            Cell::Lines(rooms, g.count.saturating_sub(g.rooms.len() as u64)),
         ]);
     }
     table.more = r.failures_not_grouped;
@@ -247,10 +243,11 @@ fn sent_text(lang: Lang, v: &super::photos::Preview) -> String {
 
 /// The one reason the report itself writes is translated; the photo's own errors are not.
 fn lang_t_owned(lang: Lang, s: &str) -> String {
-    if s == "not previewed (report size limit)" {
-        lang.t("not previewed (report size limit)").to_string()
-    } else {
-        s.to_string()
+    use super::photos::{SIZE_LIMIT, TIME_LIMIT};
+    match s {
+        SIZE_LIMIT => lang.t(SIZE_LIMIT).to_string(),
+        TIME_LIMIT => lang.t(TIME_LIMIT).to_string(),
+        _ => s.to_string(),
     }
 }
 

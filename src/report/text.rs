@@ -110,10 +110,10 @@ const TERMINAL_LINES: usize = 8;
 
 fn terminal_cell(c: &Cell) -> String {
     match c {
-        Cell::Lines(lines) if lines.len() > TERMINAL_LINES => format!(
+        Cell::Lines(lines, more) if lines.len() > TERMINAL_LINES => format!(
             "{}; … (+{})",
             lines[..TERMINAL_LINES].join("; "),
-            lines.len() - TERMINAL_LINES
+            (lines.len() - TERMINAL_LINES) as u64 + more
         ),
         other => other.text(),
     }
