@@ -187,16 +187,12 @@ impl FamilyCoverage {
                 &["Field", "Rule", "Rooms", "Rooms affected"],
             );
             for g in &self.add_only_changed {
-                let mut rooms = g.sample.clone();
-                let left_out = g.rooms.saturating_sub(rooms.len() as u64);
-                if left_out > 0 {
-                    rooms.push(Doc::more_line(lang, left_out));
-                }
+                let left_out = g.rooms.saturating_sub(g.sample.len() as u64);
                 table.row(vec![
                     Cell::Code(g.field.clone()),
                     Cell::Text(g.rule.clone()),
                     Cell::Num(g.rooms as i64),
-                    Cell::Lines(rooms),
+                    Cell::Lines(g.sample.clone(), left_out),
                 ]);
             }
             doc.table(table);
