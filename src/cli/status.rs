@@ -130,6 +130,7 @@ pub async fn status_report_of(
     report.delist_holds.retain(|h| wanted(&h.tenant));
     report.recent_warnings = outbox.warnings_of(only, failures).await?;
     report.photo_rooms = crate::report::photos::from_warnings(&report.recent_warnings);
+    report.room_warnings = crate::report::photos::other_warnings(&report.recent_warnings);
     report.tasks = outbox.task_counts().await?;
     report.tasks.retain(|c| wanted(&c.tenant));
     report.dead_tasks = outbox

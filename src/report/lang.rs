@@ -153,6 +153,7 @@ const LABELS: &[(&str, &str)] = &[
     ("First", "最早"),
     ("Last", "最近"),
     ("Photo warnings", "图片警告"),
+    ("Other warnings", "其他警告"),
     ("Photo", "图片"),
     ("Location", "位置"),
     ("Preview", "预览"),

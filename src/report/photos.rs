@@ -74,31 +74,52 @@ impl Preview {
     }
 }
 
-/// The rooms of the warnings, photo by photo as the warnings name them (no previews).
+/// The rooms with photo warnings, photo by photo as the warnings name them (no previews).
 pub fn from_warnings(rows: &[WarningRow]) -> Vec<PhotoRoom> {
     rows.iter()
-        .map(|w| {
-            let mut photos: Vec<PhotoLine> = Vec::new();
-            for part in w.warnings.split("; ") {
-                let (index, location, why) = parse_warning(&w.room_code, part).unwrap_or((
-                    0,
-                    String::new(),
-                    part.to_string(),
-                ));
-                photos.push(PhotoLine {
+        .filter_map(|w| {
+            let photos: Vec<PhotoLine> = w
+                .warnings
+                .split("; ")
+                .filter_map(|part| parse_warning(&w.room_code, part))
+                .map(|(index, location, why)| PhotoLine {
                     index,
                     location,
                     warning: Some(why),
                     preview: None,
                     no_preview: None,
-                });
-            }
-            PhotoRoom {
+                })
+                .collect();
+            (!photos.is_empty()).then(|| PhotoRoom {
                 tenant: w.tenant.clone(),
                 kind: w.kind.clone(),
                 room_code: w.room_code.clone(),
                 photos,
-            }
+            })
+        })
+        .collect()
+}
+
+/// A warning about something other than a photo (an add-only field changed since the add, …).
+#[derive(Debug, Clone, Serialize)]
+pub struct RoomWarning {
+    pub tenant: String,
+    pub room_code: String,
+    pub warning: String,
+}
+
+/// The warnings [`from_warnings`] leaves out: those that name no photo.
+pub fn other_warnings(rows: &[WarningRow]) -> Vec<RoomWarning> {
+    rows.iter()
+        .flat_map(|w| {
+            w.warnings
+                .split("; ")
+                .filter(|part| parse_warning(&w.room_code, part).is_none())
+                .map(|part| RoomWarning {
+                    tenant: w.tenant.clone(),
+                    room_code: w.room_code.clone(),
+                    warning: part.to_string(),
+                })
         })
         .collect()
 }
@@ -221,5 +242,21 @@ mod tests {
             Some((2, "/etc/shadow".into(), "outside photo_dir".into()))
         );
         assert_eq!(parse_warning("100001", "something else"), None);
+    }
+
+    #[test]
+    fn warnings_that_name_no_photo_are_kept_apart() {
+        let row = WarningRow {
+            tenant: "t1".into(),
+            kind: "dispersion".into(),
+            room_code: "100001".into(),
+            warnings: "room 100001: photo 1 (a.jpg): missing; room 100001: bed_room changed".into(),
+        };
+        let rooms = from_warnings(std::slice::from_ref(&row));
+        assert_eq!(rooms.len(), 1);
+        assert_eq!(rooms[0].photos.len(), 1);
+        let other = other_warnings(&[row]);
+        assert_eq!(other.len(), 1);
+        assert_eq!(other[0].warning, "room 100001: bed_room changed");
     }
 }

@@ -40,6 +40,8 @@ pub struct StatusReport {
     pub recent_warnings: Vec<WarningRow>,
     /// The rooms of `recent_warnings`, photo by photo.
     pub photo_rooms: Vec<PhotoRoom>,
+    /// The warnings of `recent_warnings` that name no photo.
+    pub room_warnings: Vec<super::photos::RoomWarning>,
     /// Tasks (deliveries, lease and bill syncs, feedback) per tenant, kind and status.
     pub tasks: Vec<TaskCount>,
     /// Tasks given up ("dead": refused, or out of attempts), newest first.

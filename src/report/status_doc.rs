@@ -15,6 +15,7 @@ impl StatusReport {
         live_older(&mut doc, self);
         holds(&mut doc, self);
         photos(&mut doc, self);
+        other_warnings(&mut doc, self);
         tasks(&mut doc, self);
         doc
     }
@@ -226,6 +227,24 @@ fn photos(doc: &mut Doc, r: &StatusReport) {
                 },
             ]);
         }
+    }
+    doc.table(table);
+}
+
+/// Warnings that name no photo (an add-only field changed since the add, …), one a line.
+fn other_warnings(doc: &mut Doc, r: &StatusReport) {
+    if r.room_warnings.is_empty() {
+        return;
+    }
+    let lang = doc.lang;
+    doc.heading("Other warnings");
+    let mut table = Table::new("warnings", lang, &["Tenant", "Room", "Warning"]);
+    for w in &r.room_warnings {
+        table.row(vec![
+            Cell::Text(w.tenant.clone()),
+            Cell::Code(w.room_code.clone()),
+            Cell::Bad(w.warning.clone()),
+        ]);
     }
     doc.table(table);
 }
