@@ -372,23 +372,48 @@ impl Outbox {
         // queue, a backlog of one kind would keep the workers on that method's limit while the
         // other's sat idle: the run would take the sum of the two instead of the longer one. So
         // each kind is read on its own and the claims alternate between them.
-        let sql = self.db.sql(&format!(
-            "SELECT kind, item_key, listing, content_hash, state, synced_payload_hash, synced_state, \
-             attempts, fencing, invalid_reason FROM rentsync_items WHERE tenant = ? AND kind = ? AND \
-             ((status IN ('pending', 'retry') AND next_attempt_us <= ?) OR (status = 'leased' AND lease_expires_us < ?)) \
-             ORDER BY next_attempt_us LIMIT {}{}",
-            limit.max(1),
-            self.db.dialect.skip_locked()
-        ));
+        // One statement per status, not one with an OR or an IN: each walks the claim index
+        // (tenant, kind, status, next_attempt_us) in order and reads only the rows it returns.
+        // The OR made SQLite read every row of the kind, done ones included, listing and all,
+        // then sort, on each claim, inside the claim's transaction while every worker's other
+        // writes waited behind it: a cost that grew with the outbox (issue 15).
+        let select = |filter: &str, order: &str| {
+            self.db.sql(&format!(
+                "SELECT kind, item_key, listing, content_hash, state, synced_payload_hash, \
+                 synced_state, attempts, fencing, invalid_reason, next_attempt_us \
+                 FROM rentsync_items WHERE tenant = ? AND kind = ? AND {filter} {order} LIMIT {}{}",
+                limit.max(1),
+                self.db.dialect.skip_locked()
+            ))
+        };
+        let expired = select("status = 'leased' AND lease_expires_us < ?", "");
+        let due = [
+            select(
+                "status = 'pending' AND next_attempt_us <= ?",
+                "ORDER BY next_attempt_us",
+            ),
+            select(
+                "status = 'retry' AND next_attempt_us <= ?",
+                "ORDER BY next_attempt_us",
+            ),
+        ];
         let mut queues = Vec::with_capacity(CLAIM_KINDS.len());
         for kind in CLAIM_KINDS {
-            let rows: Vec<AnyRow> = sqlx::query(&sql)
-                .bind(tenant)
-                .bind(kind)
-                .bind(now)
-                .bind(now)
-                .fetch_all(&mut *tx)
-                .await?;
+            // Expired leases first: their items were due before anything queued since.
+            let mut rows: Vec<AnyRow> = Vec::new();
+            let mut waiting: Vec<AnyRow> = Vec::new();
+            for (i, sql) in std::iter::once(&expired).chain(&due).enumerate() {
+                let found = sqlx::query(sql)
+                    .bind(tenant)
+                    .bind(kind)
+                    .bind(now)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                if i == 0 { rows = found } else { waiting.extend(found) }
+            }
+            waiting.sort_by_key(|r| r.try_get::<i64, _>("next_attempt_us").unwrap_or(0));
+            rows.extend(waiting);
+            rows.truncate(limit.max(1));
             queues.push(rows.into_iter());
         }
         let mut rows = Vec::with_capacity(limit);

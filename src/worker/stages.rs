@@ -328,13 +328,18 @@ async fn community(
     }
     let kind = ctx.platform.cache_kind("community");
     let key = community_key(listing);
-    // One sync per community even when many of its rooms are worked at once.
+    let cached = |v: Option<String>| v.and_then(|v| serde_json::from_str::<CommunityRef>(&v).ok());
+    // A community synced already needs no lock: rooms of one community go through side by side.
+    if let Some(r) = cached(outbox.cache_get(&ctx.name, &kind, &key).await?) {
+        return community_reviewed(ctx, outbox, r).await;
+    }
+    // One sync per community even when many of its rooms are worked at once; the rooms that
+    // waited find it cached.
     let lock = ctx.locks.get(&format!("community:{key}"));
-    let _guard = lock.lock().await;
-    if let Some(v) = outbox.cache_get(&ctx.name, &kind, &key).await? {
-        if let Ok(r) = serde_json::from_str(&v) {
-            return community_reviewed(ctx, outbox, r).await;
-        }
+    let guard = lock.lock().await;
+    if let Some(r) = cached(outbox.cache_get(&ctx.name, &kind, &key).await?) {
+        drop(guard);
+        return community_reviewed(ctx, outbox, r).await;
     }
     let c = &listing.community;
     let r = call(
@@ -353,6 +358,7 @@ async fn community(
             &serde_json::to_string(&r).map_err(anyhow::Error::from)?,
         )
         .await?;
+    drop(guard);
     community_reviewed(ctx, outbox, serde_json::from_str(&stored).unwrap_or(r)).await
 }
 
@@ -438,6 +444,12 @@ async fn photos(
             }
         };
         let key = photo_source::upload_key(ctx, &photo_source::content_hash(&bytes));
+        if let Some(url) = outbox.cache_get(&ctx.name, &photo_kind, &key).await? {
+            ctx.metrics.photo("cached", 0);
+            urls.push(url);
+            continue;
+        }
+        // One upload per photo content; whoever waited here finds it cached.
         let lock = ctx.locks.get(&format!("photo:{key}"));
         let _guard = lock.lock().await;
         if let Some(url) = outbox.cache_get(&ctx.name, &photo_kind, &key).await? {
