@@ -409,7 +409,11 @@ impl Outbox {
                     .bind(now)
                     .fetch_all(&mut *tx)
                     .await?;
-                if i == 0 { rows = found } else { waiting.extend(found) }
+                if i == 0 {
+                    rows = found
+                } else {
+                    waiting.extend(found)
+                }
             }
             waiting.sort_by_key(|r| r.try_get::<i64, _>("next_attempt_us").unwrap_or(0));
             rows.extend(waiting);
