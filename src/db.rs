@@ -94,6 +94,13 @@ impl Dialect {
     }
 }
 
+/// What a pool does with its database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Writer,
+    Reader,
+}
+
 /// A pool plus the dialect that goes with it.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -103,7 +110,18 @@ pub struct Db {
 
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
-        let (dialect, url, options, pool) = Self::options(url, max_connections)?;
+        Self::connect_as(url, max_connections, Role::Writer).await
+    }
+
+    /// A pool that only reads (an operator's source database): on SQLite it may hold several
+    /// connections, since a read streaming a view must not shut out the reads of its child
+    /// views, and it leaves the database's journal mode as the operator set it.
+    pub async fn connect_reader(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        Self::connect_as(url, max_connections, Role::Reader).await
+    }
+
+    async fn connect_as(url: &str, max_connections: u32, role: Role) -> anyhow::Result<Self> {
+        let (dialect, url, options, pool) = Self::options(url, max_connections, role)?;
         match pool.connect_with(options).await {
             Ok(pool) => Ok(Self { pool, dialect }),
             // The pool retries a refused connection until it times out, and then says only
@@ -120,7 +138,16 @@ impl Db {
     /// A pool that connects on first use: for a source that is down at start, so its tenant can
     /// be retried while the others work.
     pub fn connect_lazy(url: &str, max_connections: u32) -> anyhow::Result<Self> {
-        let (dialect, _, options, pool) = Self::options(url, max_connections)?;
+        Self::connect_lazy_as(url, max_connections, Role::Writer)
+    }
+
+    /// As [`Db::connect_reader`], connecting on first use.
+    pub fn connect_lazy_reader(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        Self::connect_lazy_as(url, max_connections, Role::Reader)
+    }
+
+    fn connect_lazy_as(url: &str, max_connections: u32, role: Role) -> anyhow::Result<Self> {
+        let (dialect, _, options, pool) = Self::options(url, max_connections, role)?;
         Ok(Self {
             pool: pool.connect_lazy_with(options),
             dialect,
@@ -147,6 +174,7 @@ impl Db {
     fn options(
         url: &str,
         max_connections: u32,
+        role: Role,
     ) -> anyhow::Result<(Dialect, String, AnyConnectOptions, AnyPoolOptions)> {
         sqlx::any::install_default_drivers();
         let dialect = Dialect::of_url(url)?;
@@ -160,7 +188,9 @@ impl Db {
         }
         let options: AnyConnectOptions = url.parse().with_context(|| redact(&url))?;
         let pool = AnyPoolOptions::new()
-            .max_connections(if dialect == Dialect::Sqlite {
+            // One writer: SQLite serializes writes anyway, and a second writer would only
+            // meet SQLITE_BUSY.
+            .max_connections(if dialect == Dialect::Sqlite && role == Role::Writer {
                 1
             } else {
                 max_connections
@@ -172,12 +202,17 @@ impl Db {
                         use sqlx::Executor;
                         // One statement per call: a multi-statement string may stop after the
                         // first, and synchronous=FULL would fsync every commit.
-                        for pragma in [
-                            "PRAGMA journal_mode = WAL",
-                            "PRAGMA busy_timeout = 5000",
-                            "PRAGMA synchronous = NORMAL",
-                        ] {
-                            conn.execute(pragma).await?;
+                        let pragmas: &[&str] = match role {
+                            Role::Writer => &[
+                                "PRAGMA journal_mode = WAL",
+                                "PRAGMA busy_timeout = 5000",
+                                "PRAGMA synchronous = NORMAL",
+                            ],
+                            // The journal mode is a setting of the file: not ours to change.
+                            Role::Reader => &["PRAGMA busy_timeout = 5000"],
+                        };
+                        for pragma in pragmas {
+                            conn.execute(*pragma).await?;
                         }
                     }
                     Ok(())

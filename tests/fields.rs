@@ -521,3 +521,39 @@ async fn sqlite_the_dry_run_lists_what_the_family_cannot_carry() {
 async fn postgres_the_dry_run_lists_what_the_family_cannot_carry() {
     the_dry_run_lists_what_the_family_cannot_carry(Backend::Postgres).await;
 }
+
+// A view longer than one child-view chunk (5,000 rooms) on SQLite. The scan streams the view
+// on one connection while it reads the child rows of each chunk on another: with the source
+// held to one connection, as the state database is, the child read waited for the stream, the
+// stream for the child read, and the scan failed after the pool's 10 s ("reading
+// rentsync_room_pay_plans: the database cannot be read"); found by the 10,000-listing bench.
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_scans_a_view_longer_than_a_child_chunk() {
+    let env = Env::new(Backend::Sqlite, 8000, |_| {}).await;
+    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM rentsync_dispersion_rooms")
+        .fetch_one(&env.op.pool)
+        .await
+        .expect("count");
+    assert!(rows > 5000, "the view must outgrow one chunk: {rows} rows");
+    let source = Source::connect(&env.op_url).await.expect("source");
+    let mut read = 0usize;
+    let mut with_plans = 0usize;
+    let mut batches = source.scan(VIEWS[0], 1000);
+    while let Some(batch) = batches.recv().await {
+        let batch = batch.expect("the scan reads the whole view");
+        read += batch.len();
+        with_plans += batch
+            .iter()
+            .filter(|r| match &r.listing.room {
+                Room::Dispersion(d) => !d.details.pay_plans.is_empty(),
+                Room::Concentration(c) => !c.details.pay_plans.is_empty(),
+            })
+            .count();
+    }
+    assert_eq!(read as i64, rows);
+    assert!(
+        with_plans > 0,
+        "child rows were read for the later chunks too"
+    );
+    env.cleanup().await;
+}

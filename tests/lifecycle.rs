@@ -604,7 +604,7 @@ async fn rule_breaks_name_the_source_column_and_value() {
 // room and the calls, with personal data masked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn explain_tells_why_a_room_is_or_is_not_live() {
-    let env = env_with(Backend::Sqlite, 4, |_| {}).await;
+    let env = env_with(Backend::Sqlite, 40, |_| {}).await;
     let rt = runtime(&env, 20, "", "").await;
     resync_all(&rt).await;
     let (code, id) = listed_flats(&env)[0].clone();
@@ -642,6 +642,51 @@ async fn explain_tells_why_a_room_is_or_is_not_live() {
         .await
         .unwrap();
     assert!(!text.contains(&tel), "a phone number in the output: {text}");
+
+    // Changed in the source and not scanned yet: the queue lags behind the row.
+    let flats = listed_flats(&env);
+    let (changed, changed_id) = flats[1].clone();
+    env.exec(&format!(
+        "UPDATE flats SET rent = rent + 100 WHERE id = {changed_id}"
+    ))
+    .await;
+    let (_, text) = explain(&changed);
+    assert!(
+        text.contains("verdict: the source changed since it was queued"),
+        "{text}"
+    );
+    // Scanned and queued, not sent yet.
+    let t = &rt.tenants[0];
+    full_scan(
+        t,
+        t.source.as_ref().unwrap(),
+        &rt.outbox,
+        &rt.cfg.source.feed(),
+    )
+    .await
+    .unwrap();
+    let (_, text) = explain(&changed);
+    assert!(text.contains("verdict: pending"), "{text}");
+    // Deleted from the source while live, then taken off.
+    let (deleted, deleted_id) = flats[2].clone();
+    env.exec(&format!("DELETE FROM flats WHERE id = {deleted_id}"))
+        .await;
+    let (_, text) = explain(&deleted);
+    assert!(
+        text.contains("verdict: gone from the source; still live: an off-shelf is due"),
+        "{text}"
+    );
+    resync(&rt, Duration::from_secs(20)).await.unwrap();
+    let (_, text) = explain(&deleted);
+    assert!(
+        text.contains("verdict: gone from the source and not live"),
+        "{text}"
+    );
+    let (_, text) = explain(&changed);
+    assert!(
+        text.contains("verdict: in step: the platform shows it on/"),
+        "{text}"
+    );
 
     env.exec(&format!("UPDATE flats SET rent = -1500 WHERE id = {id}"))
         .await;

@@ -85,12 +85,12 @@ pub struct Cursor {
 
 impl Source {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        Ok(Self::new(Db::connect(url, 4).await?))
+        Ok(Self::new(Db::connect_reader(url, 4).await?))
     }
 
     /// Connects on first read (see [`Db::connect_lazy`]).
     pub fn connect_lazy(url: &str) -> anyhow::Result<Self> {
-        Ok(Self::new(Db::connect_lazy(url, 4)?))
+        Ok(Self::new(Db::connect_lazy_reader(url, 4)?))
     }
 
     pub fn new(db: Db) -> Self {
