@@ -84,6 +84,16 @@ impl Dialect {
         }
     }
 
+    /// `col` ordered byte by byte, as Rust compares strings, whatever the database's collation:
+    /// two streams sorted this way can be merged in Rust.
+    pub fn bytewise(self, col: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("{col} COLLATE \"C\""),
+            Dialect::Mysql => format!("CAST({col} AS BINARY)"),
+            Dialect::Sqlite => format!("{col} COLLATE BINARY"),
+        }
+    }
+
     /// Row locks that let several workers claim items without waiting on each other.
     pub fn skip_locked(self) -> &'static str {
         match self {

@@ -557,3 +557,53 @@ async fn sqlite_scans_a_view_longer_than_a_child_chunk() {
     );
     env.cleanup().await;
 }
+
+// The full scan merges the room view and the child views in Rust, so the databases must sort
+// room codes as Rust compares them, whatever their collation (PostgreSQL's locale, MariaDB's
+// case-insensitive default): `Dialect::bytewise`.
+async fn room_codes_sort_bytewise(backend: Backend) {
+    let env = Env::new(backend, 0, |_| {}).await;
+    env.exec("CREATE TABLE codes (room_code TEXT)").await;
+    let codes = [
+        "a1", "B1", "100", "1000", "101", "_x", "Z", "é1", "e1", "A-1", "a-1",
+    ];
+    for c in codes {
+        env.exec(&format!("INSERT INTO codes (room_code) VALUES ('{c}')"))
+            .await;
+    }
+    let sql = format!(
+        "SELECT room_code FROM codes ORDER BY {}",
+        env.op.dialect.bytewise("room_code")
+    );
+    let rows = sqlx::query(&sql)
+        .fetch_all(&env.op.pool)
+        .await
+        .expect("sorted codes");
+    let got: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            rentsync::db::text(r, "room_code")
+                .expect("text")
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut want: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+    want.sort();
+    assert_eq!(got, want, "{backend:?}");
+    env.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn room_codes_sort_bytewise_on_sqlite() {
+    room_codes_sort_bytewise(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn room_codes_sort_bytewise_on_postgres() {
+    room_codes_sort_bytewise(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn room_codes_sort_bytewise_on_mariadb() {
+    room_codes_sort_bytewise(Backend::Mysql).await;
+}

@@ -1,6 +1,7 @@
-//! The child views: lists that belong to one room, one row per element, read for a batch of rooms
-//! at a time (`room_code IN (…)`), so a scan of a million rooms costs one extra query per 5,000
-//! rooms, not one per room. Both are optional; a database without them gives rooms without lists.
+//! The child views: lists that belong to one room, one row per element. The rooms changed between
+//! scans get theirs for a batch of rooms at a time (`room_code IN (…)`); a full scan reads each
+//! child view once and merges it (`merge`). Both are optional; a database without them gives
+//! rooms without lists.
 //!
 //! A child row's change must move its room's `updated_at_us` (the example views take the
 //! greatest time of the room's plans and fees): the room is what rentsync re-reads.
@@ -24,8 +25,8 @@ pub const FEE_COLUMNS: &str = "room_kind, room_code, fee_no, name, amount_fen, u
 
 /// Elements kept per room: one more than the platform takes (10 plans, 20 fees), so a room with
 /// too many is a rule break naming the list, never a silent cut, and memory stays bounded.
-const KEEP_PLANS: usize = 11;
-const KEEP_FEES: usize = 21;
+pub(super) const KEEP_PLANS: usize = 11;
+pub(super) const KEEP_FEES: usize = 21;
 /// Rooms per child query. A child view whose `room_code` is computed (as the examples' are) is
 /// evaluated once per query, so fewer, larger queries cost less: 5,000 keeps 20,000 rooms to
 /// four queries per child view, and every database takes that many parameters.
@@ -45,7 +46,7 @@ fn child_breaks(
     })
 }
 
-fn plan(row: &AnyRow) -> (PayPlan, Vec<Violation>) {
+pub(super) fn plan(row: &AnyRow) -> (PayPlan, Vec<Violation>) {
     let mut r = Reader::new(row);
     let pay_type = r.int("pay_type");
     let rent = r.money("rent_fen");
@@ -70,7 +71,7 @@ fn plan(row: &AnyRow) -> (PayPlan, Vec<Violation>) {
     (p, breaks)
 }
 
-fn fee(row: &AnyRow) -> (Fee, Vec<Violation>) {
+pub(super) fn fee(row: &AnyRow) -> (Fee, Vec<Violation>) {
     let mut r = Reader::new(row);
     let no = r.int("fee_no").unwrap_or(0);
     let name = r.text("name");
@@ -121,7 +122,7 @@ async fn read(
     Ok(())
 }
 
-fn details(room: &mut Room) -> &mut crate::model::ListingDetails {
+pub(super) fn details(room: &mut Room) -> &mut crate::model::ListingDetails {
     match room {
         Room::Dispersion(r) => &mut r.details,
         Room::Concentration(r) => &mut r.details,

@@ -7,6 +7,7 @@
 
 mod details;
 mod lists;
+mod merge;
 mod optional;
 mod row;
 
@@ -164,6 +165,8 @@ impl Source {
     /// Every row of a view in one streaming read, delivered in batches of `batch` through a
     /// bounded channel: memory stays flat in the number of rooms, and the database evaluates the
     /// view once (a keyset on a computed `room_code` would make it evaluate the view per page).
+    /// The child views that exist are streamed beside it, each once, and merged by room code
+    /// (`merge`).
     pub fn scan(
         &self,
         view: View,
@@ -172,55 +175,52 @@ impl Source {
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         let me = self.clone();
         tokio::spawn(async move {
-            use futures_util::StreamExt;
-            let sql = match me.select_list(view).await {
-                Ok(cols) => format!("SELECT {cols} FROM {}", view.name),
-                Err(e) => {
-                    let _ = tx.send(Err(e)).await;
-                    return;
-                }
-            };
-            let mut rows = sqlx::query(&sql).fetch(&me.db.pool);
-            let batch = batch.max(1);
-            // Rows are converted (and their child lists read) a child chunk at a time, then
-            // handed on in batches of the caller's size.
-            let fill = batch.max(lists::CHUNK);
-            let mut buf = Vec::with_capacity(fill.min(10_000));
-            loop {
-                let next = rows.next().await;
-                let end = next.is_none();
-                match next {
-                    Some(Ok(r)) => buf.push(r),
-                    Some(Err(e)) => {
-                        let _ = tx
-                            .send(Err(anyhow::anyhow!("reading {}: {e}", view.name)))
-                            .await;
-                        return;
-                    }
-                    None => {}
-                }
-                if buf.len() >= fill || (end && !buf.is_empty()) {
-                    let mut done = match me.finish(view, &std::mem::take(&mut buf)).await {
-                        Ok(done) => done,
-                        Err(e) => {
-                            let _ = tx.send(Err(e)).await;
-                            return;
-                        }
-                    };
-                    while !done.is_empty() {
-                        let rest = done.split_off(batch.min(done.len()));
-                        if tx.send(Ok(done)).await.is_err() {
-                            return;
-                        }
-                        done = rest;
-                    }
-                }
-                if end {
-                    return;
-                }
+            if let Err(e) = me.stream(view, batch.max(1), &tx).await {
+                let _ = tx.send(Err(e)).await;
             }
         });
         rx
+    }
+
+    async fn stream(
+        &self,
+        view: View,
+        batch: usize,
+        tx: &tokio::sync::mpsc::Sender<anyhow::Result<Vec<SourceRow>>>,
+    ) -> anyhow::Result<()> {
+        use futures_util::TryStreamExt;
+        let cols = self.select_list(view).await?;
+        let (plans, fees) = self.child_views().await?;
+        let mut children = merge::ChildStreams::open(&self.db, plans, fees, view.kind);
+        let sql = if children.any() {
+            format!(
+                "SELECT {cols} FROM {} ORDER BY {}",
+                view.name,
+                self.db.dialect.bytewise("room_code")
+            )
+        } else {
+            format!("SELECT {cols} FROM {}", view.name)
+        };
+        let mut rows = sqlx::query(&sql).fetch(&self.db.pool);
+        let mut buf = Vec::with_capacity(batch.min(10_000));
+        loop {
+            let next = rows
+                .try_next()
+                .await
+                .map_err(|e| anyhow::anyhow!("reading {}: {e}", view.name))?;
+            let end = next.is_none();
+            buf.extend(next);
+            if buf.len() >= batch || (end && !buf.is_empty()) {
+                let mut done: Vec<SourceRow> = buf.drain(..).map(|r| view.convert(&r)).collect();
+                children.fill(&mut done).await?;
+                if tx.send(Ok(done)).await.is_err() {
+                    return Ok(());
+                }
+            }
+            if end {
+                return Ok(());
+            }
+        }
     }
 
     /// The row of one room, as read (for `rentsync explain`).
