@@ -3,7 +3,9 @@ usage: report.py ROOT MAX_BYTES LONG_EDGE"""
 import json, os, re, statistics, sys
 
 root, max_bytes, long = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-tools = ["rentsync", "sharp", "libvips", "imagemagick", "pillow"]
+# Tools without results (not run on this machine) are left out of the report.
+tools = [t for t in ["rentsync", "sharp", "libvips", "imagemagick", "pillow"]
+         if os.path.exists(os.path.join(sys.argv[1], "out", t, "results.txt"))]
 stems = sorted(os.path.splitext(f)[0] for f in os.listdir(os.path.join(root, "corpus", "in")))
 LINE = re.compile(r"^(?P<file>\S+): (?P<inb>\d+) bytes \S+( \(decoded at \S+\))? -> (?P<bytes>\d+) bytes \S+, "
                   r"quality (?P<q>[\d.]+), (?P<enc>\d+) encode\(s\)( \+ (?P<proxy>\d+) on the 1/4 proxy)?")
