@@ -74,6 +74,9 @@ const MIN_FACTOR: f64 = 0.25;
 pub const SLOW_DOWN_SHARE: f64 = 0.10;
 /// The fewest answers a share is taken of: at low rates, two throttles in a row are not 100 %.
 const MIN_SAMPLE: u32 = 20;
+/// The fewest throttles in the window that can slow a method: a method called a few times a
+/// second (community syncs) reaches 10 % of 20 with two stray refusals.
+const MIN_THROTTLES: u32 = 3;
 /// What a decrease multiplies the rate by.
 const DECREASE: f64 = 0.7;
 /// Share of the configured rate won back per second, from [`RECOVER_DELAY`] after the last
@@ -104,6 +107,10 @@ impl Window {
             self.throttles = [0, self.throttles[0]];
             self.start = Some(start + Duration::from_secs(1));
         }
+    }
+
+    fn throttles(&self) -> u32 {
+        self.throttles[0] + self.throttles[1]
     }
 
     fn throttle_share(&self) -> f64 {
@@ -204,7 +211,7 @@ impl Limits {
         m.window.roll(now);
         m.window.answers[0] += 1;
         m.window.throttles[0] += 1;
-        if m.window.throttle_share() < SLOW_DOWN_SHARE {
+        if m.window.throttle_share() < SLOW_DOWN_SHARE || m.window.throttles() < MIN_THROTTLES {
             return Duration::ZERO;
         }
         let recent = m
@@ -303,6 +310,27 @@ mod tests {
             }
         }
         assert_eq!(l.factor("m"), 1.0, "stray refusals slowed the method down");
+    }
+
+    // A method called a few times a second (community syncs) reaches a 10 % share with two
+    // refusals; two stray ones must not slow it, nor pause its rooms behind it.
+    #[tokio::test(start_paused = true)]
+    async fn two_stray_throttles_do_not_slow_a_quiet_method() {
+        let l = limits();
+        first_call(&l);
+        for i in 0..16 {
+            tokio::time::advance(Duration::from_millis(250)).await;
+            if i == 12 || i == 14 {
+                assert_eq!(
+                    l.throttled("m"),
+                    Duration::ZERO,
+                    "a stray refusal paused it"
+                );
+                assert_eq!(l.factor("m"), 1.0, "stray refusals slowed a quiet method");
+            } else {
+                l.succeeded("m");
+            }
+        }
     }
 
     #[tokio::test(start_paused = true)]
