@@ -94,68 +94,7 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
         )
         .unwrap_or_default();
 
-    let checkin = Utc::now().date_naive() + Days::new(2);
-    let whole = DispersionRoom {
-        room_code: "100001".into(),
-        community: comm.clone(),
-        shared: None,
-        layout: Layout {
-            bedrooms: 2,
-            parlors: 1,
-            toilets: 1,
-        },
-        room_area_centi: Some(6850),
-        flat_area_centi: Some(6850),
-        floor: Some(5),
-        total_floors: Some(18),
-        rent: Money(450_000),
-        deposit: Some(Money(450_000)),
-        checkin,
-        images: vec![url.clone()],
-        intro: Some("南北通透，近地铁 two minutes to the metro".into()),
-        room_configs: vec!["2".into(), "3".into(), "4".into()],
-        owners_name: Some("王管家".into()),
-        owners_tel: Some("4001234567".into()),
-        state: RoomState::OnShelf,
-        rent_status: RentStatus::Vacant,
-        details: Default::default(),
-    };
-    let bedroom = DispersionRoom {
-        room_code: "100002".into(),
-        shared: Some(SharedBedroom { name: 'A', face: 1 }),
-        layout: Layout {
-            bedrooms: 3,
-            parlors: 1,
-            toilets: 2,
-        },
-        rent: Money(180_050),
-        room_area_centi: Some(1500),
-        ..whole.clone()
-    };
-    let apartment = ConcentrationRoom {
-        room_code: "T2001".into(),
-        community: comm.clone(),
-        nickname: "青年社区 Youth Loft".into(),
-        layout: Layout {
-            bedrooms: 1,
-            parlors: 0,
-            toilets: 1,
-        },
-        room_area_centi: Some(2500),
-        rent: Money(260_000),
-        max_rent: Money(320_000),
-        deposit: Some(Money(260_000)),
-        checkin,
-        images: vec![url.clone()],
-        intro: Some("集中式公寓，拎包入住".into()),
-        room_configs: vec!["2".into(), "11".into()],
-        owners_tel: Some("4009876543".into()),
-        room_numbers: vec!["301".into(), "302".into(), "305".into()],
-        can_rent: 2,
-        state: RoomState::OnShelf,
-        rent_status: RentStatus::Vacant,
-        details: Default::default(),
-    };
+    let (whole, bedroom, apartment) = rooms(&comm, &url);
     for (label, room) in [
         (
             "room.dispersion.sync 整租 whole flat 100001",
@@ -378,4 +317,75 @@ pub(super) fn flatten_json(path: &str, v: &serde_json::Value, out: &mut TextTabl
         serde_json::Value::String(s) => out.row(vec![path.into(), s.clone()]),
         other => out.row(vec![path.into(), other.to_string()]),
     }
+}
+
+/// The three rooms both tours send: a whole flat, one of its bedrooms, and a room type of an
+/// apartment project, in `comm` with the one photo the platform issued.
+pub(super) fn rooms(
+    comm: &CommunityRef,
+    image: &str,
+) -> (DispersionRoom, DispersionRoom, ConcentrationRoom) {
+    let checkin = Utc::now().date_naive() + Days::new(2);
+    let whole = DispersionRoom {
+        room_code: "100001".into(),
+        community: comm.clone(),
+        shared: None,
+        layout: Layout {
+            bedrooms: 2,
+            parlors: 1,
+            toilets: 1,
+        },
+        room_area_centi: Some(6850),
+        flat_area_centi: Some(6850),
+        floor: Some(5),
+        total_floors: Some(18),
+        rent: Money(450_000),
+        deposit: Some(Money(450_000)),
+        checkin,
+        images: vec![image.to_string()],
+        intro: Some("南北通透，近地铁 two minutes to the metro".into()),
+        room_configs: vec!["2".into(), "3".into(), "4".into()],
+        owners_name: Some("王管家".into()),
+        owners_tel: Some("4001234567".into()),
+        state: RoomState::OnShelf,
+        rent_status: RentStatus::Vacant,
+        details: Default::default(),
+    };
+    let bedroom = DispersionRoom {
+        room_code: "100002".into(),
+        shared: Some(SharedBedroom { name: 'A', face: 1 }),
+        layout: Layout {
+            bedrooms: 3,
+            parlors: 1,
+            toilets: 2,
+        },
+        rent: Money(180_050),
+        room_area_centi: Some(1500),
+        ..whole.clone()
+    };
+    let apartment = ConcentrationRoom {
+        room_code: "T2001".into(),
+        community: comm.clone(),
+        nickname: "青年社区 Youth Loft".into(),
+        layout: Layout {
+            bedrooms: 1,
+            parlors: 0,
+            toilets: 1,
+        },
+        room_area_centi: Some(2500),
+        rent: Money(260_000),
+        max_rent: Money(320_000),
+        deposit: Some(Money(260_000)),
+        checkin,
+        images: vec![image.to_string()],
+        intro: Some("集中式公寓，拎包入住".into()),
+        room_configs: vec!["2".into(), "11".into()],
+        owners_tel: Some("4009876543".into()),
+        room_numbers: vec!["301".into(), "302".into(), "305".into()],
+        can_rent: 2,
+        state: RoomState::OnShelf,
+        rent_status: RentStatus::Vacant,
+        details: Default::default(),
+    };
+    (whole, bedroom, apartment)
 }

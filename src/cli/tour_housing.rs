@@ -9,7 +9,6 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use chrono::{Days, Utc};
 
 use super::tour::{flatten_json, Answer, Steps, PHOTO};
 use crate::alipay::housing::{
@@ -17,8 +16,8 @@ use crate::alipay::housing::{
 };
 use crate::alipay::{AlipayClient, AppPrivateKey, ClientConfig};
 use crate::model::{
-    Community, CommunityRef, ConcentrationRoom, DispersionRoom, Division, FlatsTag, Layout, Money,
-    Place, RentStatus, Room, RoomState, SharedBedroom,
+    Community, CommunityRef, DispersionRoom, Division, FlatsTag, Layout, Money, Place, RentStatus,
+    Room, RoomState,
 };
 use crate::platform::{HousingPlatform, HousingSettings, IdStore, Platform};
 use crate::report::text_table::TextTable;
@@ -153,67 +152,15 @@ pub async fn run(qps: f64) -> anyhow::Result<ExitCode> {
         )
         .unwrap_or_default();
 
-    let checkin = Utc::now().date_naive() + Days::new(2);
+    let (whole, bedroom, apartment) = super::tour::rooms(&comm, &attachment);
+    // The housing family takes the flat's own area beside the room's.
     let whole = DispersionRoom {
-        room_code: "100001".into(),
-        community: comm.clone(),
-        shared: None,
-        layout: Layout {
-            bedrooms: 2,
-            parlors: 1,
-            toilets: 1,
-        },
-        room_area_centi: Some(6850),
         flat_area_centi: Some(7200),
-        floor: Some(5),
-        total_floors: Some(18),
-        rent: Money(450_000),
-        deposit: Some(Money(450_000)),
-        checkin,
-        images: vec![attachment.clone()],
-        intro: Some("南北通透，近地铁 two minutes to the metro".into()),
-        room_configs: vec!["2".into(), "3".into(), "4".into()],
-        owners_name: Some("王管家".into()),
-        owners_tel: Some("4001234567".into()),
-        state: RoomState::OnShelf,
-        rent_status: RentStatus::Vacant,
-        details: Default::default(),
+        ..whole
     };
     let bedroom = DispersionRoom {
-        room_code: "100002".into(),
-        shared: Some(SharedBedroom { name: 'A', face: 1 }),
-        layout: Layout {
-            bedrooms: 3,
-            parlors: 1,
-            toilets: 2,
-        },
-        rent: Money(180_050),
-        room_area_centi: Some(1500),
-        ..whole.clone()
-    };
-    let apartment = ConcentrationRoom {
-        room_code: "T2001".into(),
-        community: comm.clone(),
-        nickname: "青年社区 Youth Loft".into(),
-        layout: Layout {
-            bedrooms: 1,
-            parlors: 0,
-            toilets: 1,
-        },
-        room_area_centi: Some(2500),
-        rent: Money(260_000),
-        max_rent: Money(320_000),
-        deposit: Some(Money(260_000)),
-        checkin,
-        images: vec![attachment.clone()],
-        intro: Some("集中式公寓，拎包入住".into()),
-        room_configs: vec!["2".into(), "11".into()],
-        owners_tel: Some("4009876543".into()),
-        room_numbers: vec!["301".into(), "302".into(), "305".into()],
-        can_rent: 2,
-        state: RoomState::OnShelf,
-        rent_status: RentStatus::Vacant,
-        details: Default::default(),
+        flat_area_centi: Some(7200),
+        ..bedroom
     };
     for (label, room) in [
         (
