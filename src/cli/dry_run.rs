@@ -17,7 +17,7 @@ use crate::report::family::FamilyCoverage;
 use crate::report::progress::Progress;
 use crate::report::rooms::{changes, Change, RoomLine};
 use crate::report::{DryRunReport, Format, Lang, ReportMeta, TenantPlan};
-use crate::source::{Source, SourceRow, VIEWS};
+use crate::source::{Source, VIEWS};
 use crate::worker::community_key;
 
 #[derive(Debug, clap::Args)]
@@ -106,35 +106,6 @@ fn action(p: &Plan, stored: Option<&ItemSummary>) -> Action {
     }
 }
 
-/// The plans of each batch of rows, made on a blocking thread while the scan reads the next
-/// batch and the caller counts the last one: the rules and content hashes are most of a
-/// dry-run's CPU, and on one thread the other core sat idle.
-fn planned(
-    mut rows: tokio::sync::mpsc::Receiver<anyhow::Result<Vec<SourceRow>>>,
-    today: chrono::NaiveDate,
-) -> tokio::sync::mpsc::Receiver<anyhow::Result<Vec<Plan>>> {
-    let (tx, rx) = tokio::sync::mpsc::channel(2);
-    tokio::spawn(async move {
-        while let Some(batch) = rows.recv().await {
-            let plans = match batch {
-                Ok(rows) => tokio::task::spawn_blocking(move || {
-                    rows.into_iter()
-                        .map(|r| plan_with(r.listing, r.breaks, today))
-                        .collect::<Vec<_>>()
-                })
-                .await
-                .map_err(anyhow::Error::from),
-                Err(e) => Err(e),
-            };
-            let failed = plans.is_err();
-            if tx.send(plans).await.is_err() || failed {
-                return;
-            }
-        }
-    });
-    rx
-}
-
 /// The plan of one tenant's source.
 async fn plan_tenant(
     t: &TenantConfig,
@@ -162,10 +133,14 @@ async fn plan_tenant(
     for view in VIEWS {
         let kind = kind_label(view.kind);
         let mut seen = HashSet::new();
-        let mut batches = planned(source.scan(view, batch as usize), today);
-        while let Some(plans) = batches.recv().await {
-            let plans = plans?;
-            progress.inc(plans.len() as u64);
+        let mut batches = source.scan(view, batch as usize);
+        while let Some(rows) = batches.recv().await {
+            let rows = rows?;
+            progress.inc(rows.len() as u64);
+            let plans: Vec<_> = rows
+                .into_iter()
+                .map(|r| plan_with(r.listing, r.breaks, today))
+                .collect();
             let keys: Vec<&str> = plans.iter().map(|p| p.listing.room_code()).collect();
             let stored = match outbox {
                 Some(o) if !switched => o.lookup(tenant, kind, &keys).await?,
