@@ -387,36 +387,33 @@ impl Outbox {
             ))
         };
         let expired = select("status = 'leased' AND lease_expires_us < ?", "");
-        let due = [
-            select(
-                "status = 'pending' AND next_attempt_us <= ?",
-                "ORDER BY next_attempt_us",
-            ),
-            select(
-                "status = 'retry' AND next_attempt_us <= ?",
-                "ORDER BY next_attempt_us",
-            ),
-        ];
+        let pending = select(
+            "status = 'pending' AND next_attempt_us <= ?",
+            "ORDER BY next_attempt_us",
+        );
+        let retry = select(
+            "status = 'retry' AND next_attempt_us <= ?",
+            "ORDER BY next_attempt_us",
+        );
         let mut queues = Vec::with_capacity(CLAIM_KINDS.len());
         for kind in CLAIM_KINDS {
-            // Expired leases first: their items were due before anything queued since.
-            let mut rows: Vec<AnyRow> = Vec::new();
-            let mut waiting: Vec<AnyRow> = Vec::new();
-            for (i, sql) in std::iter::once(&expired).chain(&due).enumerate() {
-                let found = sqlx::query(sql)
+            // Expired leases first: their items were due before anything queued since. Then
+            // pending and retrying items together, oldest due first.
+            let mut found: Vec<(bool, i64, AnyRow)> = Vec::new();
+            for (waiting, sql) in [(false, &expired), (true, &pending), (true, &retry)] {
+                for row in sqlx::query(sql)
                     .bind(tenant)
                     .bind(kind)
                     .bind(now)
                     .fetch_all(&mut *tx)
-                    .await?;
-                if i == 0 {
-                    rows = found
-                } else {
-                    waiting.extend(found)
+                    .await?
+                {
+                    let due: i64 = row.try_get("next_attempt_us")?;
+                    found.push((waiting, due, row));
                 }
             }
-            waiting.sort_by_key(|r| r.try_get::<i64, _>("next_attempt_us").unwrap_or(0));
-            rows.extend(waiting);
+            found.sort_by_key(|(waiting, due, _)| (*waiting, *due));
+            let mut rows: Vec<AnyRow> = found.into_iter().map(|(_, _, row)| row).collect();
             rows.truncate(limit.max(1));
             queues.push(rows.into_iter());
         }
