@@ -63,35 +63,8 @@ async fn kill_9_during_a_resync_loses_nothing_and_bounds_duplicates() {
     let config = env.dir.path().join("rentsync.toml");
     std::fs::write(&config, env.config_text(1000.0, 5)).unwrap();
 
-    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
     let started = Instant::now();
-    for _ in 0..KILLS {
-        let mut child = start(&config);
-        tokio::time::sleep(Duration::from_millis(rng.gen_range(400..2000))).await;
-        child.0.kill().expect("kill -9");
-        child.0.wait().unwrap();
-    }
-    let mut child = start(&config);
-    let outbox = loop {
-        if let Ok(Some(o)) = Outbox::open_existing(&env.state_url).await {
-            break o;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    let deadline = Instant::now() + Duration::from_secs(600);
-    loop {
-        let counts = outbox.counts().await.unwrap();
-        let total: i64 = counts.values().sum();
-        let outstanding = outbox.outstanding("t1").await.unwrap();
-        if total as usize >= listings && outstanding == 0 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "no convergence: {counts:?}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-    let pid = child.0.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(child.0.wait().unwrap().success(), "SIGTERM is a clean stop");
+    crash_until_done(&env, &config, listings, 9).await;
 
     assert_eq!(env.differences().await, Vec::<String>::new());
     let rooms = env.h.sandbox.rooms();

@@ -494,44 +494,27 @@ async fn booking_feedback_from_the_command_line_refuses_cancel_before_success() 
     );
     assert!(env.h.sandbox.trade().reservations.is_empty());
 
-    let (ok, out) = cli(
-        &config,
-        &[
-            "booking",
-            "feedback",
-            no,
-            "--status",
-            "SUCCESS",
-            "--room-code",
-            "100100",
-            "--look-time",
-            "2026-12-24 10:00:00",
-            "--looker-name",
-            "王管家",
-        ],
-    );
+    let success = [
+        "booking",
+        "feedback",
+        no,
+        "--status",
+        "SUCCESS",
+        "--room-code",
+        "100100",
+        "--look-time",
+        "2026-12-24 10:00:00",
+        "--looker-name",
+        "王管家",
+    ];
+    let (ok, out) = cli(&config, &success);
     assert!(ok, "{out}");
     let answer = env.h.sandbox.trade().reservations[no].clone();
     assert_eq!(answer["reserve_status"], "SUCCESS");
     assert_eq!(answer["final_look_time"], "2026-12-24 10:00:00");
     assert_eq!(answer["room_code"], "100100");
 
-    let (ok, out) = cli(
-        &config,
-        &[
-            "booking",
-            "feedback",
-            no,
-            "--status",
-            "SUCCESS",
-            "--room-code",
-            "100100",
-            "--look-time",
-            "2026-12-24 10:00:00",
-            "--looker-name",
-            "王管家",
-        ],
-    );
+    let (ok, out) = cli(&config, &success);
     assert!(
         ok && out.contains("no call made"),
         "the same decision went twice: {out}"
