@@ -265,6 +265,65 @@ async fn faults_do_not_stop_convergence_and_no_forged_answer_is_taken() {
     env.cleanup().await;
 }
 
+/// A room whose outcome cannot be recorded (the state database refuses that one write) is
+/// reported and left to its lease; the rooms in flight beside it finish and are recorded, and
+/// the drain goes on to claim the rest instead of aborting them mid-call.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_unrecorded_outcome_does_not_abort_the_rooms_beside_it() {
+    let env = Env::new(Backend::Sqlite, 40, |c| c.faults.latency_ms = 150).await;
+    let rt = Runtime::start(env.config(500.0, 5)).await.expect("runtime");
+    let t = &rt.tenants[0];
+    let source = t.source.clone().unwrap();
+    rentsync::worker::full_scan(t, &source, &rt.outbox, &rt.cfg.source.feed())
+        .await
+        .unwrap();
+    let state = sqlx::SqlitePool::connect(&env.state_url).await.unwrap();
+    let victim: String = sqlx::query_scalar(
+        "SELECT item_key FROM rentsync_items WHERE kind = 'dispersion' ORDER BY item_key LIMIT 1",
+    )
+    .fetch_one(&state)
+    .await
+    .unwrap();
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM rentsync_items")
+        .fetch_one(&state)
+        .await
+        .unwrap();
+    assert!(
+        total > 20,
+        "enough items to have several in flight: {total}"
+    );
+    sqlx::raw_sql(&format!(
+        "CREATE TRIGGER refuse_outcome BEFORE UPDATE OF status ON rentsync_items \
+         WHEN NEW.item_key = '{victim}' AND OLD.status = 'leased' AND NEW.status <> 'leased' \
+         BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+    ))
+    .execute(&state)
+    .await
+    .unwrap();
+
+    let settings = rt.cfg.worker.settings();
+    let stop = AtomicBool::new(false);
+    let worked = drain_once(t, &rt.outbox, &rt.owner, &settings, &stop).await;
+    let worked = worked.expect("one unrecorded outcome is reported, not the drain's end");
+    assert!(
+        worked as i64 >= total,
+        "every item was worked: {worked} of {total}"
+    );
+    let statuses: Vec<(String, String)> =
+        sqlx::query_as("SELECT item_key, status FROM rentsync_items")
+            .fetch_all(&state)
+            .await
+            .unwrap();
+    let not_done: Vec<_> = statuses.iter().filter(|(_, s)| s != "done").collect();
+    assert_eq!(
+        not_done,
+        vec![&(victim.clone(), "leased".to_string())],
+        "only the room whose outcome was refused is left, leased until its lease runs out"
+    );
+    state.close().await;
+    env.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn two_daemons_share_a_postgres_state_database() {
     let env = Env::new(Backend::Postgres, 150, |c| {

@@ -355,7 +355,7 @@ pub async fn drain_once(
         // connection); waiting for half left a quarter of the workers idle on average.
         if free < (settings.concurrency / 4).max(1) && !tasks.is_empty() {
             if let Some(r) = tasks.join_next().await {
-                r??;
+                scheduler::report(tenant, r);
             }
             continue;
         }
@@ -376,8 +376,10 @@ pub async fn drain_once(
             });
         }
     }
+    // One room whose outcome could not be recorded does not abort the others in flight (their
+    // calls may be on the wire): it is reported, its lease runs out, and it is worked again.
     while let Some(r) = tasks.join_next().await {
-        r??;
+        scheduler::report(tenant, r);
     }
     Ok(worked)
 }

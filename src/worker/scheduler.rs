@@ -97,7 +97,7 @@ pub async fn tenant_loop(
     Ok(())
 }
 
-fn report(tenant: &TenantCtx, r: Result<anyhow::Result<()>, tokio::task::JoinError>) {
+pub(super) fn report(tenant: &TenantCtx, r: Result<anyhow::Result<()>, tokio::task::JoinError>) {
     match r {
         Ok(Ok(())) => {}
         Ok(Err(e)) => {
