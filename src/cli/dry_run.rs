@@ -130,10 +130,15 @@ async fn plan_tenant(
     };
     let mut progress = Progress::new("dry-run: rows read", None);
     let mut communities = HashSet::new();
-    for view in VIEWS {
+    // Both views are asked for at once: a sorted view sends nothing until the database has
+    // evaluated and sorted it all, so the second is sorted while the first is planned.
+    let scans: Vec<_> = VIEWS
+        .into_iter()
+        .map(|view| (view, source.scan(view, batch as usize)))
+        .collect();
+    for (view, mut batches) in scans {
         let kind = kind_label(view.kind);
         let mut seen = HashSet::new();
-        let mut batches = source.scan(view, batch as usize);
         while let Some(rows) = batches.recv().await {
             let rows = rows?;
             progress.inc(rows.len() as u64);

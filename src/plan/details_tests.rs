@@ -207,3 +207,26 @@ fn a_listing_without_optional_fields_hashes_as_before_they_existed() {
     let json = serde_json::to_string(&l).unwrap();
     assert!(!json.contains("details"), "{json}");
 }
+
+/// The hash stored for every live room: computing it in place must give what hashing a copy
+/// with the state fixed gave, or every room would be resent after an upgrade; and it must
+/// leave the listing as it was.
+#[test]
+fn the_content_hash_is_the_hash_of_the_listing_with_its_state_fixed() {
+    use crate::model::{RentStatus, Room, RoomState};
+    let mut l = listing(details());
+    l.active = false;
+    if let Room::Dispersion(r) = &mut l.room {
+        r.state = RoomState::OffShelf;
+        r.rent_status = RentStatus::Rented;
+    }
+    let before = l.clone();
+    let mut fixed = l.clone();
+    fixed.active = true;
+    if let Room::Dispersion(r) = &mut fixed.room {
+        r.state = RoomState::OnShelf;
+        r.rent_status = RentStatus::Vacant;
+    }
+    assert_eq!(l.content_hash(), super::hash_json(&fixed));
+    assert_eq!(l, before, "the listing is put back as it was");
+}

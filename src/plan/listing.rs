@@ -74,11 +74,19 @@ impl Listing {
     }
 
     /// Hash of everything but the state, so a state flip leaves it unchanged.
-    pub fn content_hash(&self) -> String {
-        let mut copy = self.clone();
-        copy.active = true;
-        set_state(&mut copy.room, RoomState::OnShelf, RentStatus::Vacant);
-        hash_json(&copy)
+    /// The state is set to fixed values for the hash and put back, rather than hashing a copy:
+    /// a copy per listing cost a tenth of a 1,000,000-listing dry-run.
+    pub fn content_hash(&mut self) -> String {
+        let active = std::mem::replace(&mut self.active, true);
+        let (state, rent) = match &self.room {
+            Room::Dispersion(r) => (r.state, r.rent_status),
+            Room::Concentration(r) => (r.state, r.rent_status),
+        };
+        set_state(&mut self.room, RoomState::OnShelf, RentStatus::Vacant);
+        let hash = hash_json(self);
+        set_state(&mut self.room, state, rent);
+        self.active = active;
+        hash
     }
 
     /// The room ready to send: community and photo URLs resolved, state as desired, and a

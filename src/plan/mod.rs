@@ -79,7 +79,7 @@ pub fn plan(listing: Listing, today: NaiveDate) -> Plan {
 }
 
 /// As [`plan`], adding breaks found while reading the source row.
-pub fn plan_with(listing: Listing, source_breaks: Vec<Violation>, today: NaiveDate) -> Plan {
+pub fn plan_with(mut listing: Listing, source_breaks: Vec<Violation>, today: NaiveDate) -> Plan {
     let community = match &listing.community_code {
         Some(code) => CommunityRef::Code(code.clone()),
         None => CommunityRef::RequestId("0".into()),

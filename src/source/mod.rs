@@ -77,6 +77,10 @@ pub struct Source {
     offered: Arc<optional::Offered>,
 }
 
+/// Connections a source may hold: a scan streams a view and its two child views on three, and
+/// the dry-run scans both views at once.
+const READ_CONNECTIONS: u32 = 6;
+
 /// Where a keyset read stands.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cursor {
@@ -86,12 +90,12 @@ pub struct Cursor {
 
 impl Source {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        Ok(Self::new(Db::connect_reader(url, 4).await?))
+        Ok(Self::new(Db::connect_reader(url, READ_CONNECTIONS).await?))
     }
 
     /// Connects on first read (see [`Db::connect_lazy`]).
     pub fn connect_lazy(url: &str) -> anyhow::Result<Self> {
-        Ok(Self::new(Db::connect_lazy_reader(url, 4)?))
+        Ok(Self::new(Db::connect_lazy_reader(url, READ_CONNECTIONS)?))
     }
 
     pub fn new(db: Db) -> Self {
@@ -172,7 +176,9 @@ impl Source {
         view: View,
         batch: usize,
     ) -> tokio::sync::mpsc::Receiver<anyhow::Result<Vec<SourceRow>>> {
-        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        // One batch read ahead while one is planned: with both views of a dry-run streaming at
+        // once, four ahead held ~40 MB more at 1,000,000 listings than at 100,000 and read no faster.
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
         let me = self.clone();
         tokio::spawn(async move {
             if let Err(e) = me.stream(view, batch.max(1), &tx).await {
