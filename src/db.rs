@@ -196,7 +196,13 @@ impl Db {
                 "?mode=rwc"
             });
         }
-        let options: AnyConnectOptions = url.parse().with_context(|| redact(&url))?;
+        let mut options: AnyConnectOptions = url.parse().with_context(|| redact(&url))?;
+        if role == Role::Reader {
+            use sqlx::ConnectOptions;
+            // A scan streams a whole view for as long as its rooms take to plan: slow by design,
+            // not worth a warning carrying the statement on every dry-run of a large source.
+            options = options.log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
+        }
         let pool = AnyPoolOptions::new()
             // One writer: SQLite serializes writes anyway, and a second writer would only
             // meet SQLITE_BUSY.

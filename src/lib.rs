@@ -6,7 +6,6 @@
 //! be served by either API family; `sandbox` is our local gateway for demo and tests; `cli` is on top.
 
 pub mod alipay;
-pub mod alloc;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -2,9 +2,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-#[global_allocator]
-static ALLOCATOR: rentsync::alloc::Split = rentsync::alloc::Split;
-
 fn main() -> ExitCode {
     rentsync::photo::return_freed_memory();
     let cli = rentsync::cli::Cli::parse();
