@@ -57,10 +57,7 @@ impl Listing {
     /// The state the platform should end in: an inactive listing is off shelf whatever the
     /// operator's flag says.
     pub fn desired_state(&self) -> (RoomState, RentStatus) {
-        let (state, rent) = match &self.room {
-            Room::Dispersion(r) => (r.state, r.rent_status),
-            Room::Concentration(r) => (r.state, r.rent_status),
-        };
+        let (state, rent) = room_state(&self.room);
         if self.active {
             (state, rent)
         } else {
@@ -78,10 +75,7 @@ impl Listing {
     /// a copy per listing cost a tenth of a 1,000,000-listing dry-run.
     pub fn content_hash(&mut self) -> String {
         let active = std::mem::replace(&mut self.active, true);
-        let (state, rent) = match &self.room {
-            Room::Dispersion(r) => (r.state, r.rent_status),
-            Room::Concentration(r) => (r.state, r.rent_status),
-        };
+        let (state, rent) = room_state(&self.room);
         set_state(&mut self.room, RoomState::OnShelf, RentStatus::Vacant);
         let hash = hash_json(self);
         set_state(&mut self.room, state, rent);
@@ -116,6 +110,14 @@ pub fn kind_label(tag: FlatsTag) -> &'static str {
     match tag {
         FlatsTag::Dispersion => "dispersion",
         FlatsTag::Concentration => "concentration",
+    }
+}
+
+/// The state the operator's flags give the room, before `active` is applied.
+fn room_state(room: &Room) -> (RoomState, RentStatus) {
+    match room {
+        Room::Dispersion(r) => (r.state, r.rent_status),
+        Room::Concentration(r) => (r.state, r.rent_status),
     }
 }
 

@@ -115,8 +115,7 @@ impl Window {
 
     fn throttle_share(&self) -> f64 {
         let answers = self.answers[0] + self.answers[1];
-        let throttles = self.throttles[0] + self.throttles[1];
-        throttles as f64 / answers.max(MIN_SAMPLE) as f64
+        self.throttles() as f64 / answers.max(MIN_SAMPLE) as f64
     }
 }
 
