@@ -5,7 +5,9 @@
 //! the end the faults stop and the platform must equal the source for every room.
 //!
 //! `RENTSYNC_SOAK_SEED` replays a run (the seed is printed either way); `RENTSYNC_SOAK_ROUNDS`
-//! sets its length (default 60 rounds of about 0.3 s).
+//! sets its length (default 60 rounds of about 0.3 s). A failing seed prints what the outbox holds
+//! for each room that did not converge; once understood, its cause gets a deterministic test of
+//! its own (seed 15022240956718404580: `lifecycle` tests 13 and 14).
 
 mod common;
 
@@ -96,6 +98,30 @@ async fn ids(env: &Env, table: &str) -> Vec<i64> {
     rows.into_iter().map(|r| r.0).collect()
 }
 
+/// What the outbox holds for the rooms that did not converge: the first thing to read when a
+/// seed fails.
+async fn print_items(env: &Env, diffs: &[String]) {
+    type Row = (String, String, String, Option<String>, Option<String>, i64);
+    let state = rentsync::db::Db::connect(&env.state_url, 1)
+        .await
+        .expect("state database");
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT item_key, status, state, synced_state, last_error, attempts FROM rentsync_items \
+         ORDER BY item_key",
+    )
+    .fetch_all(&state.pool)
+    .await
+    .expect("items");
+    for (key, status, want, synced, error, attempts) in rows {
+        if diffs.iter().any(|d| d.contains(&format!(":{key}:"))) {
+            println!(
+                "  item {key}: {status}, wants {want}, platform shows {synced:?}, {attempts} attempts, \
+                 last error {error:?}"
+            );
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn random_faults_edits_kills_and_two_replicas_converge() {
     let seed: u64 = std::env::var("RENTSYNC_SOAK_SEED")
@@ -177,6 +203,9 @@ async fn random_faults_edits_kills_and_two_replicas_converge() {
         let pid = d.0.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(d.0.wait().unwrap().success(), "SIGTERM is a clean stop");
+    }
+    if !diffs.is_empty() {
+        print_items(&env, &diffs).await;
     }
     assert_eq!(diffs, Vec::<String>::new(), "seed {seed}");
     env.cleanup().await;

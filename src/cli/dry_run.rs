@@ -96,6 +96,10 @@ fn action(p: &Plan, stored: Option<&ItemSummary>) -> Action {
     match stored {
         None if !p.listing.active => Action::Unchanged,
         None => Action::Create,
+        // Archived before it was ever sent, now restored: the worker adds it whole.
+        Some(s) if p.listing.active && !s.active && s.synced_payload_hash.is_none() => {
+            Action::Create
+        }
         Some(s) if s.content_hash != p.content_hash && p.listing.active => Action::Update,
         Some(s) if s.state != p.state => Action::StateChange,
         Some(s) => match s.status {

@@ -296,9 +296,12 @@ impl Outbox {
                             }
                         }
                     };
+                    // `active` is compared on its own too: rows queued before the content hash
+                    // covered it hold a restored room's hash, and would never be worked.
                     if old.is_some_and(|o| {
                         o.content_hash == p.content_hash
                             && o.state == p.state
+                            && o.active == p.listing.active
                             && o.invalid == error.is_some()
                     }) {
                         counts.unchanged += 1;

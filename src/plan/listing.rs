@@ -70,16 +70,18 @@ impl Listing {
         state_label(s, r)
     }
 
-    /// Hash of everything but the state, so a state flip leaves it unchanged.
+    /// Hash of everything but the room's state, so a state flip leaves it unchanged (the state
+    /// has its own column). `active` stays in: an archived room and the same room restored can
+    /// have the same content and the same state (off shelf), and the restore must still reach
+    /// the worker, which adds a room it never sent. The hash of a live listing is what it always
+    /// was (`active` serialized as true), so an upgrade resends nothing.
     /// The state is set to fixed values for the hash and put back, rather than hashing a copy:
     /// a copy per listing cost a tenth of a 1,000,000-listing dry-run.
     pub fn content_hash(&mut self) -> String {
-        let active = std::mem::replace(&mut self.active, true);
         let (state, rent) = room_state(&self.room);
         set_state(&mut self.room, RoomState::OnShelf, RentStatus::Vacant);
         let hash = hash_json(self);
         set_state(&mut self.room, state, rent);
-        self.active = active;
         hash
     }
 
