@@ -820,3 +820,53 @@ async fn a_restore_during_a_lease_is_not_lost() {
     );
     env.cleanup().await;
 }
+
+// Weighed by time left, the claims give the kind with more work more of the workers: a resync
+// runs as long as its slowest kind, so an even split left the long kind below its method's rate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn claims_favour_the_kind_with_more_work_left() {
+    let env = env_with(Backend::Sqlite, 60, |_| {}).await;
+    let rt = runtime(&env, 20, "", "").await;
+    let t = &rt.tenants[0];
+    full_scan(
+        t,
+        t.source.as_ref().unwrap(),
+        &rt.outbox,
+        &rt.cfg.source.feed(),
+    )
+    .await
+    .unwrap();
+    let backlog = rt.outbox.backlog("t1").await.unwrap();
+    let (d, c) = (backlog["dispersion"], backlog["concentration"]);
+    assert!(d > 0 && c > 0, "{backlog:?}");
+    let mut mix = rentsync::outbox::ClaimMix::default();
+    // Equal rates: the weights are the backlogs.
+    mix.set_weight("dispersion", d as f64);
+    mix.set_weight("concentration", c as f64);
+    let n = ((d + c) / 2) as usize;
+    let mut claimed = Vec::new();
+    while claimed.len() < n {
+        let items = rt
+            .outbox
+            .claim_mixed("t1", "test", 4, Duration::from_secs(30), &mut mix)
+            .await
+            .unwrap();
+        assert!(!items.is_empty());
+        claimed.extend(items.into_iter().map(|i| i.kind));
+    }
+    let share = claimed.iter().filter(|k| *k == "dispersion").count() as f64 / claimed.len() as f64;
+    let want = d as f64 / (d + c) as f64;
+    assert!(
+        (want - 0.5).abs() > 0.1,
+        "the fixture's kinds differ in size: {backlog:?}"
+    );
+    assert!(
+        (share - want).abs() < 0.05,
+        "dispersion took {share:.2} of the claims, its share of the work is {want:.2}"
+    );
+    assert_eq!(
+        rt.outbox.backlog("t1").await.unwrap()["dispersion"],
+        d,
+        "leased items are still work left"
+    );
+}

@@ -22,7 +22,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::Outbox;
+use super::{ClaimMix, Outbox};
 
 /// The guard of every write a lease holder makes: the row must still be its lease, under the
 /// fencing token it claimed. Bound by `fenced`.
@@ -42,8 +42,8 @@ fn fenced<'q>(query: AnyQuery<'q>, item: &'q ClaimedItem) -> AnyQuery<'q> {
 }
 use crate::plan::{InvalidListings, Listing, Plan};
 
-/// The kinds of item, each claimed in turn (see [`Outbox::claim`]).
-const CLAIM_KINDS: [&str; 2] = ["dispersion", "concentration"];
+/// The kinds of item, each claimed in turn (see [`Outbox::claim_mixed`]).
+pub(super) const CLAIM_KINDS: [&str; 2] = ["dispersion", "concentration"];
 
 /// `synced_payload_hash` / `synced_state` while a call is unanswered: the platform may or may not
 /// have applied it.
@@ -359,13 +359,39 @@ impl Outbox {
         Ok(counts)
     }
 
-    /// Leases up to `limit` due items of a tenant to `owner` for `lease`.
+    /// Leases up to `limit` due items of a tenant to `owner` for `lease`, the kinds in turn.
     pub async fn claim(
         &self,
         tenant: &str,
         owner: &str,
         limit: usize,
         lease: Duration,
+    ) -> anyhow::Result<Vec<ClaimedItem>> {
+        self.claim_mixed(tenant, owner, limit, lease, &mut ClaimMix::default())
+            .await
+    }
+
+    /// Items not yet done per kind (pending, retrying or leased): what the worker weighs the
+    /// kinds by. One indexed count per claim weighing, not per claim.
+    pub async fn backlog(&self, tenant: &str) -> anyhow::Result<HashMap<String, i64>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(&self.db.sql(
+            "SELECT kind, COUNT(*) FROM rentsync_items WHERE tenant = ? \
+             AND status IN ('pending', 'retry', 'leased') GROUP BY kind",
+        ))
+        .bind(tenant)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// As [`Outbox::claim`], the slots divided between the kinds by `mix`.
+    pub async fn claim_mixed(
+        &self,
+        tenant: &str,
+        owner: &str,
+        limit: usize,
+        lease: Duration,
+        mix: &mut ClaimMix,
     ) -> anyhow::Result<Vec<ClaimedItem>> {
         let since = Instant::now();
         let lease_us = lease.as_micros() as i64;
@@ -374,7 +400,7 @@ impl Outbox {
         // Each kind goes through its own platform method with its own rate limit. Claimed in one
         // queue, a backlog of one kind would keep the workers on that method's limit while the
         // other's sat idle: the run would take the sum of the two instead of the longer one. So
-        // each kind is read on its own and the claims alternate between them.
+        // each kind is read on its own and the claims divide the slots between them (`mix`).
         // One statement per status, not one with an OR or an IN: each walks the claim index
         // (tenant, kind, status, next_attempt_us) in order and reads only the rows it returns.
         // The OR made SQLite read every row of the kind, done ones included, listing and all,
@@ -422,15 +448,14 @@ impl Outbox {
         }
         let mut rows = Vec::with_capacity(limit);
         while rows.len() < limit.max(1) {
-            let before = rows.len();
-            for q in &mut queues {
-                if rows.len() < limit.max(1) {
-                    rows.extend(q.next());
-                }
+            let mut available = [false; CLAIM_KINDS.len()];
+            for (a, q) in available.iter_mut().zip(&queues) {
+                *a = q.len() > 0;
             }
-            if rows.len() == before {
+            let Some(k) = mix.next(&available) else {
                 break;
-            }
+            };
+            rows.extend(queues[k].next());
         }
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {

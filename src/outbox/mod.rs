@@ -9,6 +9,7 @@ mod holds;
 mod items;
 mod ka;
 mod migrate;
+mod mix;
 mod report;
 mod review;
 mod tasks;
@@ -29,6 +30,7 @@ pub use items::{
 };
 pub use ka::KaAccount;
 pub use migrate::migrate;
+pub use mix::ClaimMix;
 pub use report::{FailingItem, LiveOlderItem, SentRecord};
 pub use review::{CommunityStatus, REJECTED_CODE};
 pub use tasks::{task_add_on, Task, TaskCount, TaskOutcome, TaskPut, TaskRow};

@@ -245,6 +245,15 @@ impl Limits {
         pause
     }
 
+    /// Calls per second this replica may make of `method` now: its configured rate, its share
+    /// among the replicas, and any slowdown after throttling.
+    pub fn rate(&self, method: &str) -> f64 {
+        let replicas = self.replicas.load(Ordering::Relaxed);
+        1.0 / self
+            .interval(method, replicas, self.factor(method))
+            .as_secs_f64()
+    }
+
     /// The share of the configured rate `method` runs at now (1.0 unless throttled lately).
     pub fn factor(&self, method: &str) -> f64 {
         let map = self.methods.lock().unwrap_or_else(|p| p.into_inner());

@@ -1,6 +1,7 @@
 //! The engine: the change feed fills the outbox, workers lease items and drive each room through
 //! its stages. The same pieces serve the daemon (`run`), the one-shot `resync` and the tests.
 
+mod claims;
 mod feed;
 pub mod health;
 mod limits;
@@ -15,8 +16,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use tokio::sync::Semaphore;
 
+use claims::Claims;
 pub use feed::{full_scan, key_scan, poll, FeedSettings, ScanStats};
 pub use health::{Part, TenantHealth};
 pub use limits::{Limits, RateConfig};
@@ -344,43 +345,24 @@ pub async fn drain_once(
     if tenant.paused() {
         return Ok(0);
     }
-    let permits = Arc::new(Semaphore::new(settings.concurrency));
-    let mut tasks = tokio::task::JoinSet::new();
+    let mut claims = Claims::new(settings.concurrency);
     let mut worked = 0;
     while !stop.load(Ordering::Relaxed) {
-        // Claim only what free workers can take: items never wait leased in memory.
-        let free = permits.available_permits();
-        // Claim in batches of at least a quarter of the workers: a claim is a transaction, and
-        // one per finished item would queue behind every worker's writes (on SQLite, one
-        // connection); waiting for half left a quarter of the workers idle on average.
-        if free < (settings.concurrency / 4).max(1) && !tasks.is_empty() {
-            if let Some(r) = tasks.join_next().await {
+        if !claims.ready() {
+            if let Some(r) = claims.tasks.join_next().await {
                 scheduler::report(tenant, r);
             }
             continue;
         }
-        let items = outbox
-            .claim(&tenant.name, owner, free, settings.lease)
-            .await?;
-        if items.is_empty() {
+        let (claimed, _) = claims.claim(tenant, outbox, owner, settings.lease).await?;
+        if claimed == 0 {
             break;
         }
-        for item in items {
-            worked += 1;
-            let permit = permits.clone().acquire_owned().await?;
-            let (tenant, outbox) = (tenant.clone(), outbox.clone());
-            tasks.spawn(async move {
-                work_item(&tenant, &outbox, item).await?;
-                drop(permit);
-                anyhow::Ok(())
-            });
-        }
+        worked += claimed;
     }
     // One room whose outcome could not be recorded does not abort the others in flight (their
     // calls may be on the wire): it is reported, its lease runs out, and it is worked again.
-    while let Some(r) = tasks.join_next().await {
-        scheduler::report(tenant, r);
-    }
+    claims.finish_all(tenant).await;
     Ok(worked)
 }
 

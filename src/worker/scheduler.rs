@@ -7,10 +7,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::{work_item, Part, TenantCtx, WorkerSettings};
+use super::{Claims, Part, TenantCtx, WorkerSettings};
 use crate::outbox::Outbox;
 
 /// Longest time between two turns of the loop.
@@ -31,46 +31,21 @@ pub async fn tenant_loop(
     stop: CancellationToken,
     beat: impl Fn(),
 ) -> anyhow::Result<()> {
-    // Permits bound the items in flight; items are claimed only for free permits, so nothing
-    // waits leased in memory.
-    let permits = Arc::new(Semaphore::new(settings.concurrency));
-    let mut tasks = tokio::task::JoinSet::new();
-    // Claim in batches of at least a quarter of the workers: a claim is a transaction, and one
-    // per finished item would queue behind every worker's writes (on SQLite, one connection);
-    // waiting for half left a quarter of the workers idle on average.
-    let batch = (settings.concurrency / 4).max(1);
+    let mut claims = Claims::new(settings.concurrency);
     let mut next_claim = Instant::now();
     while !stop.is_cancelled() {
         beat();
-        while let Some(r) = tasks.try_join_next() {
+        while let Some(r) = claims.tasks.try_join_next() {
             report(&tenant, r);
         }
-        let free = permits.available_permits();
         // A failing state database does not stop the claims: they are how its recovery shows.
         let can_work = !tenant.paused() && !tenant.health.blocked_except(Part::State);
-        if can_work
-            && free > 0
-            && (free >= batch || tasks.is_empty())
-            && Instant::now() >= next_claim
-        {
-            match outbox
-                .claim(&tenant.name, &owner, free, settings.lease)
-                .await
-            {
-                Ok(items) => {
+        if can_work && claims.ready() && Instant::now() >= next_claim {
+            match claims.claim(&tenant, &outbox, &owner, settings.lease).await {
+                Ok((claimed, asked)) => {
                     tenant.health.recovered(Part::State);
-                    if items.len() < free {
+                    if claimed < asked {
                         next_claim = Instant::now() + IDLE;
-                    }
-                    for item in items {
-                        // A permit per claimed item: there are `free` of them, so this never waits.
-                        let permit = permits.clone().acquire_owned().await?;
-                        let (tenant, outbox) = (tenant.clone(), outbox.clone());
-                        tasks.spawn(async move {
-                            let r = work_item(&tenant, &outbox, item).await;
-                            drop(permit);
-                            r
-                        });
                     }
                 }
                 Err(e) => {
@@ -85,15 +60,13 @@ pub async fn tenant_loop(
         }
         tokio::select! {
             _ = stop.cancelled() => {}
-            Some(r) = tasks.join_next(), if !tasks.is_empty() => report(&tenant, r),
+            Some(r) = claims.tasks.join_next(), if !claims.tasks.is_empty() => report(&tenant, r),
             _ = wake.notified() => next_claim = Instant::now(),
             _ = tokio::time::sleep(TURN) => {}
         }
     }
     // Stopping: no new claims; what is in flight finishes (the caller bounds how long).
-    while let Some(r) = tasks.join_next().await {
-        report(&tenant, r);
-    }
+    claims.finish_all(&tenant).await;
     Ok(())
 }
 
