@@ -137,6 +137,37 @@ impl Room {
             Room::Concentration(_) => FlatsTag::Concentration,
         }
     }
+
+    /// On or off shelf, and let or vacant.
+    pub fn state(&self) -> (RoomState, RentStatus) {
+        match self {
+            Room::Dispersion(r) => (r.state, r.rent_status),
+            Room::Concentration(r) => (r.state, r.rent_status),
+        }
+    }
+
+    pub fn set_state(&mut self, state: RoomState, rent: RentStatus) {
+        match self {
+            Room::Dispersion(r) => {
+                r.state = state;
+                r.rent_status = rent;
+            }
+            Room::Concentration(r) => {
+                r.state = state;
+                r.rent_status = rent;
+            }
+        }
+    }
+
+    /// `f` sees the room with its state fixed (on shelf, vacant), which is then put back: the
+    /// content hashes leave the state out without copying the room.
+    pub fn with_fixed_state<T>(&mut self, f: impl FnOnce(&Self) -> T) -> T {
+        let (state, rent) = self.state();
+        self.set_state(RoomState::OnShelf, RentStatus::Vacant);
+        let out = f(self);
+        self.set_state(state, rent);
+        out
+    }
 }
 
 #[cfg(test)]

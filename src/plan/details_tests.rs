@@ -232,3 +232,19 @@ fn the_content_hash_is_the_hash_of_the_listing_with_its_state_fixed() {
     l.active = false;
     assert_ne!(l.content_hash(), live, "archiving changes the change key");
 }
+
+/// The worker's payload hash (what the platform was last sent) is taken in place too: it must
+/// equal the hash of a copy with the state fixed, or every room would be resent after an upgrade.
+#[test]
+fn the_payload_hash_in_place_is_the_hash_of_a_fixed_copy() {
+    use crate::model::{RentStatus, RoomState};
+    use crate::platform::room_payload;
+    let mut room = listing(details()).room;
+    room.set_state(RoomState::OffShelf, RentStatus::Rented);
+    let before = room.clone();
+    let mut fixed = room.clone();
+    fixed.set_state(RoomState::OnShelf, RentStatus::Vacant);
+    let in_place = room.with_fixed_state(|r| super::hash_json(&room_payload(r)));
+    assert_eq!(in_place, super::hash_json(&room_payload(&fixed)));
+    assert_eq!(room, before, "the room is put back as it was");
+}

@@ -57,7 +57,7 @@ impl Listing {
     /// The state the platform should end in: an inactive listing is off shelf whatever the
     /// operator's flag says.
     pub fn desired_state(&self) -> (RoomState, RentStatus) {
-        let (state, rent) = room_state(&self.room);
+        let (state, rent) = self.room.state();
         if self.active {
             (state, rent)
         } else {
@@ -78,10 +78,10 @@ impl Listing {
     /// The state is set to fixed values for the hash and put back, rather than hashing a copy:
     /// a copy per listing cost a tenth of a 1,000,000-listing dry-run.
     pub fn content_hash(&mut self) -> String {
-        let (state, rent) = room_state(&self.room);
-        set_state(&mut self.room, RoomState::OnShelf, RentStatus::Vacant);
+        let (state, rent) = self.room.state();
+        self.room.set_state(RoomState::OnShelf, RentStatus::Vacant);
         let hash = hash_json(self);
-        set_state(&mut self.room, state, rent);
+        self.room.set_state(state, rent);
         hash
     }
 
@@ -90,7 +90,7 @@ impl Listing {
     pub fn resolve(&self, community: CommunityRef, images: Vec<String>, today: NaiveDate) -> Room {
         let mut room = self.room.clone();
         let (state, rent) = self.desired_state();
-        set_state(&mut room, state, rent);
+        room.set_state(state, rent);
         let tomorrow = today + Days::new(1);
         match &mut room {
             Room::Dispersion(r) => {
@@ -112,27 +112,6 @@ pub fn kind_label(tag: FlatsTag) -> &'static str {
     match tag {
         FlatsTag::Dispersion => "dispersion",
         FlatsTag::Concentration => "concentration",
-    }
-}
-
-/// The state the operator's flags give the room, before `active` is applied.
-fn room_state(room: &Room) -> (RoomState, RentStatus) {
-    match room {
-        Room::Dispersion(r) => (r.state, r.rent_status),
-        Room::Concentration(r) => (r.state, r.rent_status),
-    }
-}
-
-fn set_state(room: &mut Room, state: RoomState, rent: RentStatus) {
-    match room {
-        Room::Dispersion(r) => {
-            r.state = state;
-            r.rent_status = rent;
-        }
-        Room::Concentration(r) => {
-            r.state = state;
-            r.rent_status = rent;
-        }
     }
 }
 

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use super::photos::{self as photo_source, Sourced};
 use super::TenantCtx;
 use crate::alipay::{AlipayError, ErrorClass};
-use crate::model::{CommunityRef, RentStatus, Room, RoomState};
+use crate::model::{CommunityRef, RoomState};
 use crate::outbox::{maybe_live, ClaimedItem, Finish, Outbox, UNCONFIRMED};
 use crate::plan::rules::{self, Context};
 use crate::plan::{hash_json, state_label, InvalidListings};
@@ -122,8 +122,8 @@ async fn run(ctx: &TenantCtx, outbox: &Outbox, item: &ClaimedItem) -> Result<Opt
 
     let community = community(ctx, outbox, item).await?;
     let (images, warnings) = photos(ctx, outbox, item).await?;
-    let room = listing.resolve(community, images, ctx.today());
-    let payload_hash = content_hash(&room);
+    let mut room = listing.resolve(community, images, ctx.today());
+    let payload_hash = room.with_fixed_state(|r| hash_json(&room_payload(r)));
 
     if synced.payload.as_deref() != Some(&payload_hash) {
         let payload = room_payload(&room);
@@ -294,22 +294,6 @@ where
 /// The platform answered and refused the call: nothing of it was applied.
 fn refused(e: &AlipayError) -> bool {
     e.codes().is_some() && e.class() != ErrorClass::Transient
-}
-
-/// The room's content, state left out, as the platform would receive it.
-fn content_hash(room: &Room) -> String {
-    let mut r = room.clone();
-    match &mut r {
-        Room::Dispersion(d) => {
-            d.state = RoomState::OnShelf;
-            d.rent_status = RentStatus::Vacant;
-        }
-        Room::Concentration(c) => {
-            c.state = RoomState::OnShelf;
-            c.rent_status = RentStatus::Vacant;
-        }
-    }
-    hash_json(&room_payload(&r))
 }
 
 /// The community reference: the operator's own code, a cached one, or a fresh community sync.
