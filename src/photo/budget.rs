@@ -266,6 +266,30 @@ fn proxy(img: &Raster) -> Result<(Raster, f64), PhotoError> {
     Ok((Raster::new(img.width, height, img.samples, data)?, ratio))
 }
 
+/// How far over its share of the budget the proxy must be at the lowest quality before the whole
+/// image is not tried at that size: the proxy predicts the whole to a few per cent.
+const PROXY_SURE_OVER: f64 = 1.08;
+
+/// Where the whole image's search starts after the proxy's: the quality the proxy's measured
+/// points give for the whole's aim, not the proxy's best fit. That best often lies just under the
+/// proxy's budget, or well under it when the proxy ran out of tries, and the whole then took
+/// a second and a third encode to correct what the proxy's bracket already said.
+fn proxy_start(m: &Measured, scaled: usize, (lo, hi): (f32, f32)) -> f32 {
+    let best = m.best.as_ref().map_or(lo, |(q, _)| *q);
+    let (Some(u), Some(o)) = (m.under, m.over) else {
+        return best;
+    };
+    let target = (scaled as f64 * AFTER_PROXY.aim).ln();
+    if (o.y - u.y).abs() < 1e-9 {
+        return best;
+    }
+    let x = o.x + (target - o.y) * (u.x - o.x) / (u.y - o.y);
+    // Within the bracket the proxy measured, or a short step below its best fit when that fit
+    // lies above the whole's aim (its line through the bracket goes on smoothly that far).
+    let x = x.clamp(o.x.min(u.x), o.x.max(u.x) + MIN_STEP);
+    q_of(x).clamp(lo, hi)
+}
+
 /// Encodes `img` at the highest quality that fits `settings.max_bytes`.
 pub fn fit(
     img: Raster,
@@ -288,6 +312,8 @@ pub fn fit(
             start = range.1; // the top is about as likely to fit: try it, it may be the only encode
         }
         let mut typical = TYPICAL_SLOPE;
+        // Set when the proxy alone shows that even the lowest quality is far too big.
+        let mut hopeless: Option<Point> = None;
         if pixels >= PROXY_MIN_PIXELS {
             // Locate the quality on the proxy, then confirm on the whole image.
             let (small, ratio) = proxy(&img)?;
@@ -295,23 +321,35 @@ pub fn fit(
             let mut enc = |q: f32| encode_jpeg(&small, q);
             let m = search(&mut enc, scaled, range, start, typical, ON_PROXY, deadline)?;
             proxy_encodes += m.encodes;
-            start = m.best.as_ref().map_or(range.0, |(q, _)| *q);
+            start = proxy_start(&m, scaled, range);
             if let (Some(a), Some(b)) = (m.under.or(m.over), m.before) {
                 if (a.x - b.x).abs() > 0.1 {
                     typical = ((a.y - b.y) / (a.x - b.x)).clamp(-6.0, -0.3);
                 }
             }
+            hopeless = m
+                .over
+                .filter(|o| m.best.is_none() && o.x >= x_of(range.0) - 1e-6)
+                .filter(|o| o.y > (scaled as f64 * PROXY_SURE_OVER).ln())
+                .map(|o| Point {
+                    x: o.x,
+                    y: o.y + ratio.ln(),
+                });
         }
         let goal = if pixels >= PROXY_MIN_PIXELS {
             AFTER_PROXY
         } else {
             WHOLE
         };
-        let mut enc = |q: f32| encode_jpeg(&img, q);
-        let m = search(&mut enc, budget, range, start, typical, goal, deadline)?;
-        encodes += m.encodes;
-        let mut best = m.best;
-        let mut lowest_over = m.over;
+        let (mut best, mut lowest_over) = match hopeless {
+            Some(p) => (None, Some(p)),
+            None => {
+                let mut enc = |q: f32| encode_jpeg(&img, q);
+                let m = search(&mut enc, budget, range, start, typical, goal, deadline)?;
+                encodes += m.encodes;
+                (m.best, m.over)
+            }
+        };
         if best.is_none() && lowest_over.is_some_and(|o| o.x < x_of(range.0) - 1e-6) {
             // Settle whether the lowest quality fits before giving up pixels.
             encodes += 1;
@@ -346,5 +384,47 @@ pub fn fit(
         let shrink = (((budget as f64).ln() - y_lowest).exp().sqrt() * 0.92).clamp(0.3, 0.95);
         let long = ((f64::from(w.max(h)) * shrink) as u32).max(64);
         img = img.fit_long_edge(long)?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(q: f32, bytes: f64) -> Point {
+        Point {
+            x: x_of(q),
+            y: bytes.ln(),
+        }
+    }
+
+    #[test]
+    fn the_whole_starts_where_the_proxy_points_for_its_aim() {
+        // The proxy's best fit (88.7) lies just under its budget: the whole, a little larger in
+        // proportion, starts a step lower, where the bracket's line meets the aim.
+        let m = Measured {
+            best: Some((88.7, Vec::new())),
+            under: Some(point(88.7, 176_359.0)),
+            over: Some(point(90.2, 192_688.0)),
+            ..Default::default()
+        };
+        let q = proxy_start(&m, 177_152, (60.0, 95.0));
+        assert!(q < 88.7 && q > 88.3, "{q}");
+        // Ran out of tries well under: the start moves up inside the bracket.
+        let m = Measured {
+            best: Some((60.0, Vec::new())),
+            under: Some(point(60.0, 165_320.0)),
+            over: Some(point(66.6, 185_738.0)),
+            ..Default::default()
+        };
+        let q = proxy_start(&m, 178_702, (60.0, 95.0));
+        assert!(q > 62.0 && q < 66.6, "{q}");
+        // Nothing over the budget measured: the best fit is the start.
+        let m = Measured {
+            best: Some((95.0, Vec::new())),
+            under: Some(point(95.0, 100_000.0)),
+            ..Default::default()
+        };
+        assert_eq!(proxy_start(&m, 178_702, (60.0, 95.0)), 95.0);
     }
 }

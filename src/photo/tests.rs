@@ -100,7 +100,10 @@ fn output_fits_the_budget_in_few_encodes_and_caps_the_long_edge() {
     assert!(p.out_size.0 <= 2560 && p.out_size.1 <= 2560);
     // Noise barely compresses: this one needs the shrink path too, and still few encodes.
     assert!(p.out_size.0 < 2560, "{:?}", p.out_size);
-    assert!(p.encodes <= 8, "{} encodes", p.encodes);
+    // The proxy already shows the lowest quality far over at 2560 px, and its measured points
+    // place the quality at the smaller size: the whole image is encoded once (three before).
+    assert!(p.encodes <= 2, "{} whole-image encodes", p.encodes);
+    assert!(p.proxy_encodes <= 8, "{} proxy encodes", p.proxy_encodes);
     assert!(p.jpeg.starts_with(&[0xFF, 0xD8]));
 }
 
