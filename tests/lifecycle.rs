@@ -44,6 +44,15 @@ async fn runtime(env: &Env, timeout_secs: u64, source: &str, tenant: &str) -> Ru
     Runtime::start(cfg).await.expect("runtime")
 }
 
+/// One full scan of the first tenant's source into the outbox.
+async fn scan_all(rt: &Runtime) {
+    let t = &rt.tenants[0];
+    let feed = rt.cfg.source.feed();
+    full_scan(t, t.source.as_ref().unwrap(), &rt.outbox, &feed)
+        .await
+        .unwrap();
+}
+
 async fn resync_all(rt: &Runtime) {
     let s = resync(rt, Duration::from_secs(120)).await.expect("resync");
     assert_eq!(s[0].outstanding, 0, "resync left work outstanding: {s:?}");
@@ -656,15 +665,7 @@ async fn explain_tells_why_a_room_is_or_is_not_live() {
         "{text}"
     );
     // Scanned and queued, not sent yet.
-    let t = &rt.tenants[0];
-    full_scan(
-        t,
-        t.source.as_ref().unwrap(),
-        &rt.outbox,
-        &rt.cfg.source.feed(),
-    )
-    .await
-    .unwrap();
+    scan_all(&rt).await;
     let (_, text) = explain(&changed);
     assert!(text.contains("verdict: pending"), "{text}");
     // Deleted from the source while live, then taken off.
@@ -708,15 +709,7 @@ async fn explain_tells_why_a_room_is_or_is_not_live() {
 async fn claims_alternate_between_kinds() {
     let env = env_with(Backend::Sqlite, 60, |_| {}).await;
     let rt = runtime(&env, 20, "", "").await;
-    let t = &rt.tenants[0];
-    full_scan(
-        t,
-        t.source.as_ref().unwrap(),
-        &rt.outbox,
-        &rt.cfg.source.feed(),
-    )
-    .await
-    .unwrap();
+    scan_all(&rt).await;
     let items = rt
         .outbox
         .claim("t1", "test", 4, Duration::from_secs(30))
@@ -731,14 +724,29 @@ async fn claims_alternate_between_kinds() {
     );
 }
 
-/// The first whole flat of the source that the platform has never seen: (room code, flat id).
-async fn unsynced_whole_flat(env: &Env) -> (String, String) {
+/// A source whose first whole flat is off shelf and archived before anything was synced:
+/// (env, its room code, its flat id).
+async fn archived_before_its_first_sync() -> (Env, String, String) {
+    let env = env_with(Backend::Sqlite, 6, |_| {}).await;
     let (id,): (i64,) =
         sqlx::query_as("SELECT MIN(id) FROM flats WHERE rent_type = 'whole' AND NOT archived")
             .fetch_one(&env.op.pool)
             .await
             .expect("a whole flat");
-    (format!("{}", id * 100), id.to_string())
+    env.exec(&format!(
+        "UPDATE flats SET listed = false, rented = false, archived = true, updated_at = {} WHERE id = {id}",
+        env.seconds_ago(0)
+    ))
+    .await;
+    (env, format!("{}", id * 100), id.to_string())
+}
+
+async fn restore(env: &Env, flat_id: &str) {
+    env.exec(&format!(
+        "UPDATE flats SET archived = false, updated_at = {} WHERE id = {flat_id}",
+        env.seconds_ago(0)
+    ))
+    .await;
 }
 
 // 13. A room archived before it was ever sent, then restored while it is off shelf, still
@@ -747,24 +755,14 @@ async fn unsynced_whole_flat(env: &Env) -> (String, String) {
 //     (found by the soak test, seed 15022240956718404580, shared bedrooms of flat 1007).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_room_restored_off_shelf_is_added() {
-    let env = env_with(Backend::Sqlite, 6, |_| {}).await;
-    let (code, id) = unsynced_whole_flat(&env).await;
-    env.exec(&format!(
-        "UPDATE flats SET listed = false, rented = false, archived = true, updated_at = {} WHERE id = {id}",
-        env.seconds_ago(0)
-    ))
-    .await;
+    let (env, code, id) = archived_before_its_first_sync().await;
     let rt = runtime(&env, 20, "", "").await;
     resync_all(&rt).await;
     assert!(
         !env.h.sandbox.rooms().iter().any(|r| r.room_code == code),
         "an archived room is never added"
     );
-    env.exec(&format!(
-        "UPDATE flats SET archived = false, updated_at = {} WHERE id = {id}",
-        env.seconds_ago(0)
-    ))
-    .await;
+    restore(&env, &id).await;
     let dry = rentsync::cli::dry_run(&rt.cfg, 1000).await.unwrap();
     let t = &dry.tenants[0];
     assert_eq!((t.create, t.update), (1, 0), "the dry-run says it is added");
@@ -778,17 +776,9 @@ async fn a_room_restored_off_shelf_is_added() {
 //     leave the restored one pending, not mark it done unsent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_restore_during_a_lease_is_not_lost() {
-    let env = env_with(Backend::Sqlite, 6, |_| {}).await;
-    let (code, id) = unsynced_whole_flat(&env).await;
-    env.exec(&format!(
-        "UPDATE flats SET listed = false, rented = false, archived = true, updated_at = {} WHERE id = {id}",
-        env.seconds_ago(0)
-    ))
-    .await;
+    let (env, code, id) = archived_before_its_first_sync().await;
     let rt = runtime(&env, 20, "", "").await;
-    let t = &rt.tenants[0];
-    let (source, feed) = (t.source.as_ref().unwrap(), rt.cfg.source.feed());
-    full_scan(t, source, &rt.outbox, &feed).await.unwrap();
+    scan_all(&rt).await;
     let held = loop {
         let items = rt
             .outbox
@@ -801,12 +791,8 @@ async fn a_restore_during_a_lease_is_not_lost() {
         }
     };
     assert!(!held.listing.active);
-    env.exec(&format!(
-        "UPDATE flats SET archived = false, updated_at = {} WHERE id = {id}",
-        env.seconds_ago(0)
-    ))
-    .await;
-    full_scan(t, source, &rt.outbox, &feed).await.unwrap();
+    restore(&env, &id).await;
+    scan_all(&rt).await;
     let finished = rt
         .outbox
         .finish(&held, rentsync::outbox::Finish::Done { warnings: None })
@@ -827,15 +813,7 @@ async fn a_restore_during_a_lease_is_not_lost() {
 async fn claims_favour_the_kind_with_more_work_left() {
     let env = env_with(Backend::Sqlite, 60, |_| {}).await;
     let rt = runtime(&env, 20, "", "").await;
-    let t = &rt.tenants[0];
-    full_scan(
-        t,
-        t.source.as_ref().unwrap(),
-        &rt.outbox,
-        &rt.cfg.source.feed(),
-    )
-    .await
-    .unwrap();
+    scan_all(&rt).await;
     let backlog = rt.outbox.backlog("t1").await.unwrap();
     let (d, c) = (backlog["dispersion"], backlog["concentration"]);
     assert!(d > 0 && c > 0, "{backlog:?}");

@@ -391,10 +391,17 @@ pub fn fit(
 mod tests {
     use super::*;
 
-    fn point(q: f32, bytes: f64) -> Point {
-        Point {
+    /// A proxy search that fitted at `under` (its best) and, if given, went over at `over`.
+    fn measured(under: (f32, f64), over: Option<(f32, f64)>) -> Measured {
+        let point = |(q, bytes): (f32, f64)| Point {
             x: x_of(q),
             y: bytes.ln(),
+        };
+        Measured {
+            best: Some((under.0, Vec::new())),
+            under: Some(point(under)),
+            over: over.map(point),
+            ..Default::default()
         }
     }
 
@@ -402,29 +409,15 @@ mod tests {
     fn the_whole_starts_where_the_proxy_points_for_its_aim() {
         // The proxy's best fit (88.7) lies just under its budget: the whole, a little larger in
         // proportion, starts a step lower, where the bracket's line meets the aim.
-        let m = Measured {
-            best: Some((88.7, Vec::new())),
-            under: Some(point(88.7, 176_359.0)),
-            over: Some(point(90.2, 192_688.0)),
-            ..Default::default()
-        };
+        let m = measured((88.7, 176_359.0), Some((90.2, 192_688.0)));
         let q = proxy_start(&m, 177_152, (60.0, 95.0));
         assert!(q < 88.7 && q > 88.3, "{q}");
         // Ran out of tries well under: the start moves up inside the bracket.
-        let m = Measured {
-            best: Some((60.0, Vec::new())),
-            under: Some(point(60.0, 165_320.0)),
-            over: Some(point(66.6, 185_738.0)),
-            ..Default::default()
-        };
+        let m = measured((60.0, 165_320.0), Some((66.6, 185_738.0)));
         let q = proxy_start(&m, 178_702, (60.0, 95.0));
         assert!(q > 62.0 && q < 66.6, "{q}");
         // Nothing over the budget measured: the best fit is the start.
-        let m = Measured {
-            best: Some((95.0, Vec::new())),
-            under: Some(point(95.0, 100_000.0)),
-            ..Default::default()
-        };
+        let m = measured((95.0, 100_000.0), None);
         assert_eq!(proxy_start(&m, 178_702, (60.0, 95.0)), 95.0);
     }
 }
