@@ -809,9 +809,8 @@ async fn a_restore_during_a_lease_is_not_lost() {
 
 // Weighed by time left, the claims give the kind with more work more of the workers: a resync
 // runs as long as its slowest kind, so an even split left the long kind below its method's rate.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn claims_favour_the_kind_with_more_work_left() {
-    let env = env_with(Backend::Sqlite, 60, |_| {}).await;
+async fn claims_favour_the_kind_with_more_work_left(backend: Backend) {
+    let env = env_with(backend, 60, |_| {}).await;
     let rt = runtime(&env, 20, "", "").await;
     scan_all(&rt).await;
     let backlog = rt.outbox.backlog("t1").await.unwrap();
@@ -847,4 +846,22 @@ async fn claims_favour_the_kind_with_more_work_left() {
         d,
         "leased items are still work left"
     );
+    env.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn claims_favour_the_kind_with_more_work_left_sqlite() {
+    claims_favour_the_kind_with_more_work_left(Backend::Sqlite).await;
+}
+
+// The backlog count is the same statement on every state database; a failed count would only
+// leave the weights as they were (logged at debug), so each backend is checked here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn claims_favour_the_kind_with_more_work_left_postgres() {
+    claims_favour_the_kind_with_more_work_left(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn claims_favour_the_kind_with_more_work_left_mysql() {
+    claims_favour_the_kind_with_more_work_left(Backend::Mysql).await;
 }
