@@ -101,6 +101,7 @@ impl Claims {
             let left = backlog.get(kind).copied().unwrap_or(0) as f64;
             self.mix.set_weight(kind, left / rate);
         }
+        tracing::debug!(tenant = %tenant.name, ?backlog, shares = ?self.mix.shares(), "claims weighed");
     }
 
     /// Waits for every task in flight and reports the outcomes that were not recorded.
